@@ -1,0 +1,79 @@
+# unil.backup: developer entry points. `scripts/setup.sh && make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV        := $(CURDIR)/.venv
+COLLECTIONS := $(CURDIR)/build/collections
+COLLECTION  := $(COLLECTIONS)/ansible_collections/unil/backup
+SANITY_ROOT := $(CURDIR)/build/sanity/ansible_collections/unil/backup
+
+export PATH := $(VENV)/bin:$(PATH)
+export CONTAINERS_CONF := $(CURDIR)/tests/podman/containers.conf
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+# pytest exits 5 when it collects nothing: that is not a failure of the suite.
+PYTEST = run_pytest() { pytest "$$@" || { rc=$$?; [ $$rc -eq 5 ] && echo "(no tests collected)" || exit $$rc; }; }; run_pytest
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+.PHONY: setup
+setup: ## install Debian packages, the pinned .venv and the systemd images (idempotent)
+	bash scripts/setup.sh
+
+.PHONY: collection-link
+collection-link: ## make the repository importable as unil.backup (build/collections)
+	@mkdir -p $(dir $(COLLECTION))
+	@[ -L $(COLLECTION) ] || ln -sfn ../../../.. $(COLLECTION)
+
+.PHONY: lint
+lint: collection-link ## ansible-lint, production profile
+	ansible-lint --profile production
+
+.PHONY: sanity
+sanity: ## ansible-test sanity in a copy of the tree under build/sanity/ansible_collections/unil/backup
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
+	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
+	cd $(SANITY_ROOT) && git init -q && git add -A && \
+	  ansible-test sanity --color no --python 3.11 --requirements --venv
+
+.PHONY: docs
+docs: collection-link ## ansible-doc renders every module and role; the built tarball installs
+	for m in plugins/modules/*.py; do n=$$(basename $$m .py); ansible-doc -t module unil.backup.$$n >/dev/null; echo "ansible-doc unil.backup.$$n: ok"; done
+	for r in roles/*/meta/argument_specs.yml; do n=$$(basename $$(dirname $$(dirname $$r))); ansible-doc -t role unil.backup.$$n >/dev/null; echo "ansible-doc -t role unil.backup.$$n: ok"; done
+	rm -rf build/dist build/installed && mkdir -p build/dist build/installed
+	ansible-galaxy collection build --force --output-path build/dist . >/dev/null
+	ansible-galaxy collection install --offline --no-deps -p build/installed build/dist/unil-backup-*.tar.gz >/dev/null
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed ansible-doc -l unil.backup | tee /dev/stderr | grep -q unil.backup
+	echo "built and installed: $$(ls build/dist)"
+
+.PHONY: unit
+unit: collection-link ## pytest unit tests (module logic, module_utils, the stand-ins' own tests)
+	$(PYTEST) tests/unit tests/comet_server
+
+.PHONY: integration
+integration: collection-link ## tests against the Comet Server stand-in (real HTTP, real ansible-playbook)
+	$(PYTEST) tests/integration
+
+.PHONY: molecule
+molecule: collection-link ## every Molecule scenario: podman ones run in full, delegated ones (Windows/macOS VMs) syntax-check
+	for d in molecule/*/; do s=$$(basename $$d); \
+	  if grep -q 'name: podman' $$d/molecule.yml; then echo "== molecule test -s $$s"; molecule test -s $$s; \
+	  else echo "== molecule syntax -s $$s (delegated: point MOLECULE_* at your VM and run 'molecule test -s $$s')"; molecule syntax -s $$s; fi; \
+	done
+
+.PHONY: changelog-lint
+changelog-lint: ## validate the changelog fragments
+	antsibull-changelog lint
+
+.PHONY: test
+test: lint sanity docs changelog-lint unit integration molecule ## everything CI runs
+	@echo "make test: all checks passed"
+
+.PHONY: clean
+clean: ## remove build products (not the .venv or the images)
+	rm -rf build .pytest_cache
