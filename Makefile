@@ -39,7 +39,7 @@ sanity: ## ansible-test sanity in a copy of the tree under build/sanity/ansible_
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
 	cd $(SANITY_ROOT) && git init -q && git add -A && \
-	  ansible-test sanity --color no --python 3.11 --requirements --venv
+	  $(CURDIR)/.venv-sanity/bin/ansible-test sanity --color no --python 3.11 --requirements
 
 .PHONY: docs
 docs: collection-link ## ansible-doc renders every module and role; the built tarball installs

@@ -41,6 +41,20 @@ else
   echo "$want" > "$stamp"
 fi
 
+# 2b. ansible-test sanity runs from its own venv with the same ansible-core; its per-test venvs bootstrap pip
+#     with a get-pip.py downloaded from a host that is not reachable here: seed that cache with an offline one.
+core=$(grep -E '^ansible-core==' requirements-dev.txt)
+if [ -x .venv-sanity/bin/ansible-test ] && .venv-sanity/bin/pip freeze 2>/dev/null | grep -qx "$core"; then
+  say "sanity virtualenv .venv-sanity: up to date"
+else
+  say "creating sanity virtualenv .venv-sanity ($core)"
+  [ -x .venv-sanity/bin/python ] || python3 -m venv .venv-sanity
+  .venv-sanity/bin/pip install -q --disable-pip-version-check "$core"
+fi
+pipver=$(grep -ohP "pip='\K[0-9.]+" .venv-sanity/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py)
+mkdir -p ~/.ansible/test/cache
+cp -f scripts/ansible_test_get_pip.py "$HOME/.ansible/test/cache/get_pip_${pipver//./_}.py"
+
 # 3. systemd base images for the Molecule hosts --------------------------------------------
 include=systemd,systemd-sysv,python3,dbus,procps,iproute2,sudo,xz-utils,gawk,ca-certificates,tzdata
 for pair in 11:bullseye 12:bookworm 13:trixie; do
@@ -51,7 +65,7 @@ for pair in 11:bullseye 12:bookworm 13:trixie; do
     continue
   fi
   say "building $image with debootstrap ($suite)"
-  rootfs=$(mktemp -d /var/tmp/unil-rootfs-$suite.XXXXXX)
+  rootfs=$(mktemp -d "/var/tmp/unil-rootfs-$suite.XXXXXX")
   debootstrap --variant=minbase --include="$include" "$suite" "$rootfs" http://deb.debian.org/debian >/dev/null
   # no getty or other console units in a container
   rm -f "$rootfs"/etc/systemd/system/getty.target.wants/* "$rootfs"/etc/machine-id
