@@ -25,6 +25,11 @@ help: ## list the targets
 setup: ## install Debian packages, the pinned .venv and the systemd images (idempotent)
 	bash scripts/setup.sh
 
+.PHONY: setup-idempotence
+setup-idempotence: ## a second setup run must find everything in place and change nothing
+	out=$$(bash scripts/setup.sh); echo "$$out"; \
+	if grep -E '^\[setup\] (installing|creating|building)' <<<"$$out"; then echo "setup is not idempotent" >&2; exit 1; fi
+
 .PHONY: collection-link
 collection-link: ## make the repository importable as unil.backup (build/collections)
 	@mkdir -p $(dir $(COLLECTION))
@@ -42,14 +47,14 @@ sanity: ## ansible-test sanity in a copy of the tree under build/sanity/ansible_
 	  $(CURDIR)/.venv-sanity/bin/ansible-test sanity --color no --python 3.11 --requirements
 
 .PHONY: docs
-docs: collection-link ## ansible-doc renders every module and role; the built tarball installs
-	for m in plugins/modules/*.py; do n=$$(basename $$m .py); ansible-doc -t module unil.backup.$$n >/dev/null; echo "ansible-doc unil.backup.$$n: ok"; done
-	for r in roles/*/meta/argument_specs.yml; do n=$$(basename $$(dirname $$(dirname $$r))); ansible-doc -t role unil.backup.$$n >/dev/null; echo "ansible-doc -t role unil.backup.$$n: ok"; done
+docs: ## build the collection tarball, install it, and render every module's and role's docs from the installed copy
 	rm -rf build/dist build/installed && mkdir -p build/dist build/installed
 	ansible-galaxy collection build --force --output-path build/dist . >/dev/null
 	ansible-galaxy collection install --offline --no-deps -p build/installed build/dist/unil-backup-*.tar.gz >/dev/null
-	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed ansible-doc -l unil.backup | tee /dev/stderr | grep -q unil.backup
-	echo "built and installed: $$(ls build/dist)"
+	echo "built and installed: $$(cd build/dist && ls)"
+	export ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed; shopt -s nullglob; \
+	for m in plugins/modules/*.py; do n=$$(basename $$m .py); ansible-doc -t module unil.backup.$$n >/dev/null; echo "ansible-doc unil.backup.$$n: ok"; done; \
+	for r in roles/*/meta/argument_specs.yml; do n=$$(basename $$(dirname $$(dirname $$r))); ansible-doc -t role unil.backup.$$n >/dev/null; echo "ansible-doc -t role unil.backup.$$n: ok"; done
 
 .PHONY: unit
 unit: collection-link ## pytest unit tests (module logic, module_utils, the stand-ins' own tests)
@@ -61,7 +66,7 @@ integration: collection-link ## tests against the Comet Server stand-in (real HT
 
 .PHONY: molecule
 molecule: collection-link ## every Molecule scenario: podman ones run in full, delegated ones (Windows/macOS VMs) syntax-check
-	for d in molecule/*/; do s=$$(basename $$d); \
+	shopt -s nullglob; for d in molecule/*/; do s=$$(basename $$d); \
 	  if grep -q 'name: podman' $$d/molecule.yml; then echo "== molecule test -s $$s"; molecule test -s $$s; \
 	  else echo "== molecule syntax -s $$s (delegated: point MOLECULE_* at your VM and run 'molecule test -s $$s')"; molecule syntax -s $$s; fi; \
 	done
@@ -71,7 +76,7 @@ changelog-lint: ## validate the changelog fragments
 	antsibull-changelog lint
 
 .PHONY: test
-test: lint sanity docs changelog-lint unit integration molecule ## everything CI runs
+test: setup-idempotence lint sanity docs changelog-lint unit integration molecule ## everything CI runs
 	@echo "make test: all checks passed"
 
 .PHONY: clean

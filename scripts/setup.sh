@@ -44,7 +44,8 @@ fi
 # 2b. ansible-test sanity runs from its own venv with the same ansible-core; its per-test venvs bootstrap pip
 #     with a get-pip.py downloaded from a host that is not reachable here: seed that cache with an offline one.
 core=$(grep -E '^ansible-core==' requirements-dev.txt)
-if [ -x .venv-sanity/bin/ansible-test ] && .venv-sanity/bin/pip freeze 2>/dev/null | grep -qx "$core"; then
+have=$(.venv-sanity/bin/python -c 'import importlib.metadata as m; print(m.version("ansible-core"))' 2>/dev/null || echo none)
+if [ -x .venv-sanity/bin/ansible-test ] && [ "ansible-core==$have" = "$core" ]; then
   say "sanity virtualenv .venv-sanity: up to date"
 else
   say "creating sanity virtualenv .venv-sanity ($core)"
