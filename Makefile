@@ -13,6 +13,7 @@ export CONTAINERS_CONF := $(CURDIR)/tests/podman/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
+export NO_COLOR := 1
 
 # pytest exits 5 when it collects nothing: that is not a failure of the suite.
 PYTEST = run_pytest() { pytest "$$@" || { rc=$$?; [ $$rc -eq 5 ] && echo "(no tests collected)" || exit $$rc; }; }; run_pytest
