@@ -1,0 +1,355 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to the unil.backup collection: not a public API, may change without notice.
+#
+# Pure logic of the comet_exclusions module (no I/O): validation of globs and regexes, the two exclusion levels,
+# and the accented-characters workaround.
+#
+# Accent workaround. Comet does not apply an exclusion whose pattern holds an accented character when the file
+# system stores the name in the other Unicode normalisation form (macOS before 12 stores names decomposed, NFD; the
+# patterns are typed composed, NFC). For such a glob the module also writes one regex (REXCLUDE*) built as follows:
+#   * the glob is first normalised to NFC;
+#   * every character whose NFD form differs (an accented letter) becomes "(?:<NFC>|<NFD>)";
+#   * "**" becomes ".*", "*" becomes "[^/]*" ("[^/\\]*" on Windows), "?" one such character;
+#   * on Windows, each run of "\" or "/" becomes "[/\\]+" and the regex starts with "(?i)" (case-insensitive paths);
+#   * the regex metacharacters \ . ^ $ | ? * + ( ) [ ] { } are escaped with "\", every other character is itself;
+#   * the regex is anchored: "^" + ... + "(?:/.*)?$" ("(?:[/\\].*)?$" on Windows), so it matches the excluded path
+#     itself and everything below it.
+# Example (macOS): "/Users/*/OneDrive - Université de Lausanne" ->
+#   ^/Users/[^/]*/OneDrive - Universit(?:é|é) de Lausanne(?:/.*)?$
+# (the second alternative is "e" followed by U+0301 COMBINING ACUTE ACCENT).
+# For an accented regex (system level or user REXCLUDE), every accented character outside a character class gets
+# the same alternation; an accented character inside "[...]" cannot be rewritten safely and is only warned about.
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import (
+    OS_NAMES,
+    RESTRICT_OS,
+    SYSTEM_EXCLUSIONS,
+    SYSTEM_EXCLUSION_FIXES,
+    USER_EXCLUSIONS,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError, is_absolute_path
+
+MAX_PATTERN_LENGTH = 4096
+GLOB_PREFIX = "EXCLUDE"
+REGEX_PREFIX = "REXCLUDE"
+SYSTEM_LEVELS = ("any",) + OS_NAMES
+
+
+def nfc(text):
+    return unicodedata.normalize("NFC", text)
+
+
+def accented_chars(text):
+    """The characters of ``text`` (NFC) that have a different decomposed form, in order of appearance, unique."""
+    seen = []
+    for char in nfc(text):
+        if unicodedata.normalize("NFD", char) != char and char not in seen:
+            seen.append(char)
+    return seen
+
+
+def has_accents(text):
+    return bool(accented_chars(text))
+
+
+_SPECIAL = set("\\.^$|?*+()[]{}")
+
+
+def _escape(char):
+    """Escape a regex metacharacter; every other character is written as itself (valid in Python re and Go RE2)."""
+    return "\\" + char if char in _SPECIAL else char
+
+
+def _accent_alternation(char):
+    decomposed = unicodedata.normalize("NFD", char)
+    if decomposed == char:
+        return None
+    return "(?:%s|%s)" % (char, decomposed)
+
+
+def glob_to_regex(glob, os_name):
+    """The anchored regex (documented above) matching ``glob`` whatever the normalisation form of the name."""
+    windows = os_name == "windows"
+    sep = "[/\\\\]" if windows else "/"
+    not_sep = "[^/\\\\]" if windows else "[^/]"
+    text = nfc(glob)
+    out = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "*":
+            if text[i + 1:i + 2] == "*":
+                out.append(".*")
+                i += 2
+                continue
+            out.append(not_sep + "*")
+        elif char == "?":
+            out.append(not_sep)
+        elif char == "/" or (windows and char == "\\"):
+            j = i
+            while j < len(text) and (text[j] == "/" or (windows and text[j] == "\\")):
+                j += 1
+            out.append(sep + "+" if windows else "/")
+            i = j
+            continue
+        elif char == "\\" and not windows and i + 1 < len(text):
+            i += 1
+            alt = _accent_alternation(text[i])
+            out.append(alt if alt else _escape(text[i]))
+        else:
+            alt = _accent_alternation(char)
+            out.append(alt if alt else _escape(char))
+        i += 1
+    return ("(?i)" if windows else "") + "^" + "".join(out) + "(?:%s.*)?$" % sep
+
+
+def regex_accent_variant(regex):
+    """(new regex or None, list of accented characters that could not be rewritten)."""
+    text = nfc(regex)
+    out = []
+    skipped = []
+    in_class = False
+    i = 0
+    changed = False
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+            elif _accent_alternation(char):
+                skipped.append(char)
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            if text[i + 1:i + 2] == "]":  # "[]...]": the first ] is literal
+                out.append("]")
+                i += 1
+        else:
+            alt = _accent_alternation(char)
+            if alt:
+                out.append(alt)
+                changed = True
+            else:
+                out.append(char)
+        i += 1
+    return ("".join(out) if changed else None), skipped
+
+
+def check_regex(pattern, option):
+    """Compile ``pattern``; raise CometInputError naming the option and the pattern if it is not a valid regex."""
+    if not isinstance(pattern, str) or not pattern:
+        raise CometInputError(option, "empty regular expression")
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise CometInputError(option, "regular expression longer than %d characters: %r" % (MAX_PATTERN_LENGTH, pattern[:80]))
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise CometInputError(option, "invalid regular expression %r: %s" % (pattern, exc))
+    if "\n" in pattern or "\r" in pattern:
+        raise CometInputError(option, "regular expression %r contains a line break" % pattern)
+
+
+def check_glob(pattern, os_name, option):
+    """A glob must be an absolute path for the device's OS, or start with a wildcard ("*.iso", "**/node_modules")."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise CometInputError(option, "empty pattern")
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise CometInputError(option, "pattern longer than %d characters: %r" % (MAX_PATTERN_LENGTH, pattern[:80]))
+    if "\n" in pattern or "\r" in pattern or "\x00" in pattern:
+        raise CometInputError(option, "pattern %r contains a control character" % pattern)
+    if pattern.startswith("*"):
+        return
+    if not is_absolute_path(pattern, os_name):
+        raise CometInputError(option, "pattern %r is neither an absolute %s path nor starts with a wildcard" % (pattern, os_name))
+
+
+def prop_key(prefix, value):
+    """Deterministic EngineProps key: prefix + the first 16 hex digits of sha256(value)."""
+    return prefix + hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
+
+
+def props_values(props, prefix):
+    """Values of EngineProps whose key starts with ``prefix`` (EXCLUDE does not match REXCLUDE), sorted by key."""
+    return [props[k] for k in sorted(props) if k.startswith(prefix)]
+
+
+def set_props_values(props, prefix, values):
+    """Return a copy of ``props`` whose ``prefix`` entries hold exactly ``values``; entries already holding a wanted
+    value keep their key (no churn), new values get prop_key(). Other keys are untouched."""
+    new = dict(props)
+    wanted = []
+    for value in values:
+        if value not in wanted:
+            wanted.append(value)
+    kept = set()
+    for key in sorted(props):
+        if key.startswith(prefix):
+            if props[key] in wanted and props[key] not in kept:
+                kept.add(props[key])
+            else:
+                del new[key]
+    for value in wanted:
+        if value not in kept:
+            key = prop_key(prefix, value)
+            n = 1
+            while key in new:
+                key = prop_key(prefix, value + "#%d" % n)
+                n += 1
+            new[key] = value
+    return new
+
+
+def _merge(existing, desired, state):
+    if state == "exact":
+        out = []
+        for value in desired:
+            if value not in out:
+                out.append(value)
+        return out
+    if state == "present":
+        out = list(existing)
+        for value in desired:
+            if value not in out:
+                out.append(value)
+        return out
+    return [value for value in existing if value not in desired]
+
+
+def user_exclusions_plan(globs, regexes, os_name, accent_workaround=True):
+    """Validate the user-level input; return (globs, regexes including workaround ones, warnings, workarounds)
+    where workarounds maps each accented glob/regex to the regex written for it (or None)."""
+    warnings = []
+    workarounds = {}
+    out_globs = []
+    out_regexes = []
+    for glob in globs:
+        check_glob(glob, os_name, "globs")
+        glob = nfc(glob)
+        out_globs.append(glob)
+        chars = accented_chars(glob)
+        if chars:
+            regex = glob_to_regex(glob, os_name) if accent_workaround else None
+            workarounds[glob] = regex
+            warnings.append(accent_warning(glob, chars, regex))
+            if regex:
+                check_regex(regex, "globs")
+                out_regexes.append(regex)
+    for regex in regexes:
+        check_regex(regex, "regexes")
+        regex = nfc(regex)
+        out_regexes.append(regex)
+        chars = accented_chars(regex)
+        if chars:
+            variant, skipped = regex_accent_variant(regex) if accent_workaround else (None, [])
+            workarounds[regex] = variant
+            warnings.append(accent_warning(regex, chars, variant, skipped))
+            if variant:
+                check_regex(variant, "regexes")
+                out_regexes.append(variant)
+    return out_globs, out_regexes, warnings, workarounds
+
+
+def accent_warning(pattern, chars, workaround, skipped=None):
+    msg = ("Exclusion \"%s\" contains accented characters (%s): Comet does not apply such exclusions when the name is stored in "
+           "another Unicode normalisation form (known problem)." % (pattern, ", ".join(chars)))
+    if workaround:
+        msg += " Also writing the regex exclusion \"%s\", which matches both the composed (NFC) and decomposed (NFD) forms." % workaround
+    else:
+        msg += " No workaround regex written (accent_workaround is false or the characters are inside a character class)."
+    if skipped:
+        msg += " Not rewritten inside a character class: %s." % ", ".join(skipped)
+    return msg
+
+
+def apply_user_exclusions(props, globs, regexes, state):
+    """New EngineProps after applying the user-level plan with ``state`` present|absent|exact."""
+    new = set_props_values(props, GLOB_PREFIX, _merge(props_values(props, GLOB_PREFIX), globs, state))
+    return set_props_values(new, REGEX_PREFIX, _merge(props_values(props, REGEX_PREFIX), regexes, state))
+
+
+def default_user_globs(os_name):
+    return list(USER_EXCLUSIONS.get(os_name, []))
+
+
+def default_system_exclusions():
+    """The seed's system-level regexes per level (any, windows, macos, linux), with SYSTEM_EXCLUSION_FIXES applied
+    and duplicates dropped."""
+    out = {}
+    for level in SYSTEM_LEVELS:
+        values = []
+        for pattern in SYSTEM_EXCLUSIONS.get(level, []):
+            pattern = SYSTEM_EXCLUSION_FIXES.get(pattern, pattern)
+            if pattern not in values:
+                values.append(pattern)
+        out[level] = values
+    return out
+
+
+def system_exclusions_plan(system, accent_workaround=True):
+    """Validate {level: [regex]}; return (list of entries {Exclude, Regex: True, RestrictOS}, warnings)."""
+    entries = []
+    warnings = []
+    for level in SYSTEM_LEVELS:
+        for pattern in system.get(level) or []:
+            option = "system.%s" % level
+            check_regex(pattern, option)
+            pattern = nfc(pattern)
+            candidates = [pattern]
+            chars = accented_chars(pattern)
+            if chars:
+                variant, skipped = regex_accent_variant(pattern) if accent_workaround else (None, [])
+                warnings.append(accent_warning(pattern, chars, variant, skipped))
+                if variant:
+                    check_regex(variant, option)
+                    candidates.append(variant)
+            for candidate in candidates:
+                entry = {"Exclude": candidate, "Regex": True, "RestrictOS": RESTRICT_OS[level]}
+                if entry not in entries:
+                    entries.append(entry)
+    return entries, warnings
+
+
+def _entry_id(entry):
+    return (entry.get("Exclude"), bool(entry.get("Regex")), int(entry.get("RestrictOS") or 0))
+
+
+def apply_system_exclusions(existing, desired, state):
+    """New FileAndFolderMandatoryExclusions list. Entries are identified by (Exclude, Regex, RestrictOS); an entry
+    kept from ``existing`` is kept as stored (unknown fields included)."""
+    existing = list(existing or [])
+    desired_ids = [_entry_id(e) for e in desired]
+    if state == "absent":
+        return [e for e in existing if _entry_id(e) not in desired_ids]
+    by_id = {}
+    for entry in existing:
+        by_id.setdefault(_entry_id(entry), entry)
+    if state == "exact":
+        return [by_id.get(_entry_id(e), e) for e in desired]
+    out = list(existing)
+    present = [_entry_id(e) for e in existing]
+    for entry in desired:
+        if _entry_id(entry) not in present:
+            out.append(entry)
+            present.append(_entry_id(entry))
+    return out
+
+
+def restrict_os_name(value):
+    for name, code in RESTRICT_OS.items():
+        if code == value:
+            return name
+    return str(value)

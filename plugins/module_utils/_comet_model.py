@@ -1,0 +1,230 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to the unil.backup collection: not a public API, may change without notice.
+#
+# Pure logic on a Comet UserProfileConfig (no I/O): find a device, its protected items and backup rules, the Storage
+# Vault; deterministic keys; validation helpers shared by the comet_* modules. Plus small helpers the modules share
+# around the API client (online lookup, refetch, counters), which take the client as a parameter.
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+
+FILE_ENGINE = "engine1/file"
+INCLUDE_PREFIX = "INCLUDE"
+MAX_NAME_LENGTH = 255
+MAX_PATH_LENGTH = 4096
+
+_WINDOWS_ABS = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\[^\\/]+[\\/][^\\/]+)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class CometInputError(Exception):
+    """Bad input: ``option`` is the module option to name in the failure message."""
+
+    def __init__(self, option, message):
+        super(CometInputError, self).__init__("%s: %s" % (option, message))
+        self.option = option
+        self.message = message
+
+
+def platform_os(device):
+    """'windows', 'macos', 'linux' or None from DeviceConfig.PlatformVersion.os (Go GOOS values)."""
+    info = (device or {}).get("PlatformVersion") or {}
+    value = str(info.get("os") or "").strip().lower()
+    if value.startswith("win"):
+        return "windows"
+    if value in ("darwin", "macos", "mac", "osx", "macosx"):
+        return "macos"
+    if value == "linux":
+        return "linux"
+    return None
+
+
+def is_absolute_path(path, os_name):
+    """Absolute path for that OS: "C:/..", "C:\\..", "\\\\server\\share" on Windows; "/..." elsewhere."""
+    if os_name == "windows":
+        return bool(_WINDOWS_ABS.match(path))
+    return path.startswith("/")
+
+
+def check_name(value, option, max_length=MAX_NAME_LENGTH):
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CometInputError(option, "must not be empty")
+    if value != value.strip():
+        raise CometInputError(option, "must not start or end with white space")
+    if len(value) > max_length:
+        raise CometInputError(option, "longer than %d characters (%d)" % (max_length, len(value)))
+    if _CONTROL.search(value):
+        raise CometInputError(option, "contains a control character")
+    return value
+
+
+def normalize_folder(path, os_name, option="folders"):
+    """Validate an INCLUDE path for the device's OS and drop a trailing separator (except on a root)."""
+    if not isinstance(path, str) or not path.strip():
+        raise CometInputError(option, "empty path")
+    if len(path) > MAX_PATH_LENGTH or _CONTROL.search(path):
+        raise CometInputError(option, "path %r is too long or contains a control character" % path[:80])
+    if not is_absolute_path(path, os_name):
+        if os_name != "windows" and _WINDOWS_ABS.match(path):
+            raise CometInputError(option, "%r is a Windows path but the device runs %s" % (path, os_name))
+        if os_name == "windows" and path.startswith("/"):
+            raise CometInputError(option, "%r is not a Windows path (the device runs Windows)" % path)
+        raise CometInputError(option, "%r is not an absolute %s path" % (path, os_name))
+    stripped = path.rstrip("/\\") if os_name == "windows" else path.rstrip("/")
+    if not stripped or (os_name == "windows" and re.match(r"^[A-Za-z]:$", stripped)):
+        return path
+    return stripped
+
+
+def deterministic_guid(*parts):
+    """A GUID-shaped key derived from sha256 of the parts: the same input always gives the same key."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    return "%s-%s-%s-%s-%s" % (digest[0:8], digest[8:12], digest[12:16], digest[16:20], digest[20:32])
+
+
+def find_device(profile, device_id=None, device_name=None):
+    """(device_id, DeviceConfig) by ID, or by current FriendlyName (must be unique). Raises CometInputError."""
+    devices = profile.get("Devices") or {}
+    if device_id:
+        if device_id not in devices:
+            raise CometInputError("device_id", "no device %r in account %r" % (device_id, profile.get("Username")))
+        return device_id, devices[device_id]
+    if device_name:
+        found = sorted(k for k, v in devices.items() if (v or {}).get("FriendlyName") == device_name)
+        if not found:
+            raise CometInputError("device_name", "no device named %r in account %r" % (device_name, profile.get("Username")))
+        if len(found) > 1:
+            raise CometInputError("device_name", "%d devices are named %r in account %r (%s): use device_id"
+                                  % (len(found), device_name, profile.get("Username"), ", ".join(found)))
+        return found[0], devices[found[0]]
+    raise CometInputError("device_id", "one of device_id or device_name is required")
+
+
+def device_items(profile, device_id):
+    """Sorted list of (source_id, SourceConfig) of the device's file-and-folder protected items."""
+    sources = profile.get("Sources") or {}
+    return sorted((k, v) for k, v in sources.items()
+                  if (v or {}).get("OwnerDevice") == device_id and (v or {}).get("Engine") == FILE_ENGINE)
+
+
+def find_item(profile, device_id, item_name):
+    """The device's protected item: the one named ``item_name``, else its only file item, else None (none at all).
+    Raises CometInputError when the device has several items and none has that name."""
+    items = device_items(profile, device_id)
+    named = [(k, v) for k, v in items if v.get("Description") == item_name]
+    if named:
+        return named[0]
+    if len(items) == 1:
+        return items[0]
+    if not items:
+        return None, None
+    raise CometInputError("item_name", "device %r has %d protected items (%s) and none is named %r"
+                          % (device_id, len(items), ", ".join(repr(v.get("Description")) for k, v in items), item_name))
+
+
+def require_item(profile, device_id, item_name):
+    key, item = find_item(profile, device_id, item_name)
+    if key is None:
+        raise CometInputError("item_name", "device %r has no protected item %r yet (create it with unil.backup.comet_profile)"
+                              % (device_id, item_name))
+    return key, item
+
+
+def item_folders(item):
+    props = (item or {}).get("EngineProps") or {}
+    return [props[k] for k in sorted(props) if k.startswith(INCLUDE_PREFIX)]
+
+
+def rules_for_source(profile, source_id):
+    rules = profile.get("BackupRules") or {}
+    return sorted((k, v) for k, v in rules.items() if (v or {}).get("Source") == source_id)
+
+
+def find_vault(profile, vault=None):
+    """Storage Vault ID by ID or Description; the only one when ``vault`` is None. Raises CometInputError."""
+    destinations = profile.get("Destinations") or {}
+    if vault:
+        if vault in destinations:
+            return vault
+        found = sorted(k for k, v in destinations.items() if (v or {}).get("Description") == vault)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise CometInputError("vault", "%d Storage Vaults are named %r: use the vault ID" % (len(found), vault))
+        raise CometInputError("vault", "no Storage Vault %r in account %r" % (vault, profile.get("Username")))
+    if len(destinations) == 1:
+        return next(iter(destinations))
+    if not destinations:
+        raise CometInputError("vault", "account %r has no Storage Vault" % profile.get("Username"))
+    raise CometInputError("vault", "account %r has %d Storage Vaults: name one (%s)"
+                          % (profile.get("Username"), len(destinations),
+                             ", ".join(repr((v or {}).get("Description") or k) for k, v in sorted(destinations.items()))))
+
+
+def find_rule(profile, source_id, vault_id=None):
+    """(rule_id, rule) of the item's backup rule: to ``vault_id`` when given, else the only one (or None, None).
+    Raises CometInputError when several rules match."""
+    rules = rules_for_source(profile, source_id)
+    if vault_id:
+        rules = [(k, v) for k, v in rules if v.get("Destination") == vault_id]
+    if not rules:
+        return None, None
+    if len(rules) > 1:
+        raise CometInputError("vault", "protected item %r has %d backup rules (%s): name the Storage Vault"
+                              % (source_id, len(rules), ", ".join(k for k, v in rules)))
+    return rules[0]
+
+
+def device_summary(device_id, device, online=None):
+    info = (device or {}).get("PlatformVersion") or {}
+    return {
+        "device_id": device_id,
+        "name": (device or {}).get("FriendlyName"),
+        "platform": platform_os(device) or info.get("os"),
+        "platform_details": dict((k, info.get(k)) for k in ("os", "distribution", "version", "build", "arch") if k in info),
+        "client_version": (device or {}).get("ClientVersion"),
+        "online": online,
+    }
+
+
+def deep(value):
+    return copy.deepcopy(value)
+
+
+# --- helpers around the API client (the client is passed in; nothing here opens a connection itself) ---
+
+def live_connections(client, account):
+    """{device_id: target_id} of the account's devices connected right now."""
+    out = {}
+    for target_id, conn in sorted((client.list_active(account) or {}).items()):
+        if (conn or {}).get("Username") == account and conn.get("DeviceID"):
+            out.setdefault(conn["DeviceID"], target_id)
+    return out
+
+
+def refetch_if_online(client, account, device_id, module=None):
+    """Ask the device to reload its profile when it is online; True if asked. A failure is only a warning: the
+    profile is stored, the device reloads it on its next connection."""
+    target = live_connections(client, account).get(device_id)
+    if not target:
+        return False
+    try:
+        client.refetch_profile(target)
+    except Exception as exc:  # pylint: disable=broad-except
+        if module is not None:
+            module.warn("The profile was written but asking device %s to reload it failed: %s" % (device_id, exc))
+        return False
+    return True
+
+
+def api_counters(client):
+    stats = getattr(client, "stats", None) or {}
+    return dict((k, stats.get(k, 0)) for k in ("reads", "writes", "retries", "conflicts"))

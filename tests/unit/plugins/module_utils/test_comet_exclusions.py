@@ -1,0 +1,162 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+from ansible_collections.unil.backup.plugins.module_utils import _comet_defaults as d
+from ansible_collections.unil.backup.plugins.module_utils import _comet_exclusions as x
+from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError
+
+NFC_U = "Universit\u00e9"
+NFD_U = "Universite\u0301"
+
+
+def matches(regex, path):
+    """Comet matches exclusions on the whole path; our regexes are anchored, so search() == fullmatch()."""
+    return re.search(regex, path) is not None
+
+
+def test_seed_data_shape_and_accent():
+    assert d.PROTECTED_ITEM_NAMES == {"windows": "Windows UNIL", "macos": "macOS UNIL", "linux": "Linux UNIL"}
+    assert d.DEFAULT_FOLDERS == {"windows": ["C:/Users"], "macos": ["/Users"], "linux": ["/home"]}
+    assert "C:\\Users\\*\\OneDrive - Universit\u00e9 de Lausanne" in d.USER_EXCLUSIONS["windows"]
+    assert "C:\\Users\\*\\AppData\\\\Local" in d.USER_EXCLUSIONS["windows"]
+    # The seed is stored composed (NFC), byte for byte.
+    for values in list(d.USER_EXCLUSIONS.values()) + list(d.SYSTEM_EXCLUSIONS.values()):
+        for value in values:
+            assert unicodedata.normalize("NFC", value) == value
+    assert [len(d.SYSTEM_EXCLUSIONS[k]) for k in ("any", "windows", "macos", "linux")] == [6, 40, 28, 1]
+
+
+def test_default_system_exclusions_all_compile_and_fix_applied():
+    defaults = x.default_system_exclusions()
+    for level, patterns in defaults.items():
+        for pattern in patterns:
+            re.compile(pattern)
+        assert len(patterns) == len(set(patterns))
+    assert "/Users/**/.DS_Store" not in defaults["macos"]
+    assert matches(defaults["macos"][-1], "/Users/jdoe/Documents/.DS_Store")
+    # the duplicated ".*/Library/Saved Application State/.*" is written once
+    assert len(defaults["macos"]) == 27
+    entries, warnings = x.system_exclusions_plan(defaults)
+    assert warnings == []
+    assert {e["RestrictOS"] for e in entries} == {0, 1, 4, 5}
+    assert all(e["Regex"] is True for e in entries)
+
+
+@pytest.mark.parametrize("os_name,glob,inside,outside", [
+    ("macos", "/Users/*/OneDrive - " + NFC_U + " de Lausanne",
+     ["/Users/jdoe/OneDrive - {u} de Lausanne", "/Users/jdoe/OneDrive - {u} de Lausanne/Documents/a.txt"],
+     ["/Users/jdoe/OneDrive - Universite de Lausanne", "/Users/jdoe/OneDrive - Universit\u00e8 de Lausanne",
+      "/Users/jdoe/x/OneDrive - {u} de Lausanne", "/Users/jdoe/OneDrive - {u} de Lausanne2",
+      "/Users/jdoe/OneDrive - Universit\u00c9 de Lausanne"]),
+    ("windows", "C:\\Users\\*\\OneDrive - " + NFC_U + " de Lausanne",
+     ["C:\\Users\\jdoe\\OneDrive - {u} de Lausanne", "C:/Users/jdoe/OneDrive - {u} de Lausanne/f.docx",
+      "c:\\users\\JDOE\\onedrive - {u} de lausanne"],
+     ["C:\\Users\\jdoe\\OneDrive - Universite de Lausanne", "C:\\Users\\a\\b\\OneDrive - {u} de Lausanne",
+      "D:\\Users\\jdoe\\OneDrive - {u} de Lausanne"]),
+])
+def test_accent_workaround_matches_nfc_and_nfd(os_name, glob, inside, outside):
+    regex = x.glob_to_regex(glob, os_name)
+    re.compile(regex)
+    for form in (NFC_U, NFD_U):
+        for path in inside:
+            assert matches(regex, path.format(u=form)), (regex, path.format(u=form))
+        for path in outside:
+            assert not matches(regex, path.format(u=form)), (regex, path.format(u=form))
+
+
+def test_accent_workaround_exact_text():
+    """What is written is documented in the module: keep this in sync with comet_exclusions' docs."""
+    regex = x.glob_to_regex("/Users/*/OneDrive - " + NFC_U + " de Lausanne", "macos")
+    assert regex == "^/Users/[^/]*/OneDrive - Universit(?:\u00e9|e\u0301) de Lausanne(?:/.*)?$"
+    # an NFD input gives the same regex
+    assert x.glob_to_regex("/Users/*/OneDrive - " + NFD_U + " de Lausanne", "macos") == regex
+
+
+def test_user_plan_adds_workaround_and_warns():
+    globs, regexes, warnings, workarounds = x.user_exclusions_plan(d.USER_EXCLUSIONS["macos"], [], "macos")
+    assert globs == d.USER_EXCLUSIONS["macos"]
+    assert len(regexes) == 1 and len(warnings) == 1
+    assert "OneDrive" in warnings[0] and regexes[0] in warnings[0]
+    _, regexes2, warnings2, workarounds2 = x.user_exclusions_plan(d.USER_EXCLUSIONS["macos"], [], "macos", accent_workaround=False)
+    assert regexes2 == [] and len(warnings2) == 1 and list(workarounds2.values()) == [None]
+
+
+def test_user_plan_windows_defaults_validate():
+    globs, regexes, warnings, _ = x.user_exclusions_plan(d.USER_EXCLUSIONS["windows"], [], "windows")
+    assert len(globs) == 7 and len(regexes) == 1
+
+
+@pytest.mark.parametrize("glob,os_name", [
+    ("Users/*/tmp", "linux"), ("C:/Users/x", "linux"), ("/home/x", "windows"), ("", "linux"), ("a\nb", "linux"),
+])
+def test_bad_globs_name_the_option(glob, os_name):
+    with pytest.raises(CometInputError) as err:
+        x.user_exclusions_plan([glob], [], os_name)
+    assert err.value.option == "globs"
+
+
+def test_wildcard_globs_accepted():
+    x.user_exclusions_plan(["*.iso", "**/node_modules"], [], "linux")
+
+
+def test_bad_regex_names_pattern():
+    with pytest.raises(CometInputError) as err:
+        x.user_exclusions_plan([], [".*/ok/.*", "/Users/**/x"], "macos")
+    assert err.value.option == "regexes"
+    assert "/Users/**/x" in str(err.value)
+    with pytest.raises(CometInputError) as err:
+        x.system_exclusions_plan({"linux": ["(unclosed"]})
+    assert err.value.option == "system.linux" and "(unclosed" in str(err.value)
+
+
+def test_regex_accent_variant():
+    variant, skipped = x.regex_accent_variant(".*/R\u00e9sum\u00e9s/.*")
+    assert skipped == []
+    for form in ("R\u00e9sum\u00e9s", "Re\u0301sume\u0301s"):
+        assert re.fullmatch(variant, "/home/a/%s/b" % form)
+    assert not re.fullmatch(variant, "/home/a/Resumes/b")
+    variant, skipped = x.regex_accent_variant("[\u00e9\u00e8]t\u00e9")
+    assert skipped == ["\u00e9", "\u00e8"] and variant == "[\u00e9\u00e8]t(?:\u00e9|e\u0301)"
+    assert x.regex_accent_variant(".*/plain/.*") == (None, [])
+
+
+def test_system_accented_regex_gets_variant_entry():
+    entries, warnings = x.system_exclusions_plan({"macos": [".*/Caf\u00e9/.*"]})
+    assert [e["Exclude"] for e in entries] == [".*/Caf\u00e9/.*", ".*/Caf(?:\u00e9|e\u0301)/.*"]
+    assert len(warnings) == 1
+
+
+def test_apply_user_exclusions_states():
+    props = {"INCLUDE1": "/home", "EXCLUDEa": "/home/*/old", "REXCLUDEz": ".*\\.iso", "USE_WIN_VSS": ""}
+    present = x.apply_user_exclusions(props, ["/home/*/cache"], [], "present")
+    assert x.props_values(present, "EXCLUDE") == ["/home/*/old", "/home/*/cache"] or \
+        sorted(x.props_values(present, "EXCLUDE")) == ["/home/*/cache", "/home/*/old"]
+    assert present["EXCLUDEa"] == "/home/*/old" and present["INCLUDE1"] == "/home" and present["USE_WIN_VSS"] == ""
+    assert present[x.prop_key("EXCLUDE", "/home/*/cache")] == "/home/*/cache"
+    # idempotent
+    assert x.apply_user_exclusions(present, ["/home/*/cache"], [], "present") == present
+    absent = x.apply_user_exclusions(present, ["/home/*/cache"], [".*\\.iso"], "absent")
+    assert x.props_values(absent, "EXCLUDE") == ["/home/*/old"] and x.props_values(absent, "REXCLUDE") == []
+    exact = x.apply_user_exclusions(present, ["/tmp/x"], [".*\\.iso"], "exact")
+    assert x.props_values(exact, "EXCLUDE") == ["/tmp/x"]
+    assert exact["REXCLUDEz"] == ".*\\.iso"  # kept under its key
+    assert exact["INCLUDE1"] == "/home"
+
+
+def test_apply_system_exclusions_states():
+    keep = {"Exclude": ".*/keep", "Regex": True, "RestrictOS": 0, "Unknown": 1}
+    new = {"Exclude": ".*/new", "Regex": True, "RestrictOS": 5}
+    assert x.apply_system_exclusions([keep], [new], "present") == [keep, new]
+    assert x.apply_system_exclusions([keep, new], [new], "present") == [keep, new]
+    assert x.apply_system_exclusions([keep, new], [new], "absent") == [keep]
+    assert x.apply_system_exclusions([keep, new], [dict(keep, Unknown=None), ], "exact") == [keep]
+    # same pattern, other OS: a different entry
+    other = dict(new, RestrictOS=4)
+    assert x.apply_system_exclusions([new], [other], "present") == [new, other]
