@@ -299,8 +299,9 @@ def default_system_exclusions():
     return out
 
 
-def system_exclusions_plan(system, accent_workaround=True):
-    """Validate {level: [regex]}; return (list of entries {Exclude, Regex: True, RestrictOS}, warnings)."""
+def system_exclusions_plan(system, accent_workaround=True, workarounds=None):
+    """Validate {level: [regex]}; return (list of entries {Exclude, Regex: True, RestrictOS}, warnings). When given,
+    ``workarounds`` (a dict) receives each accented pattern and its variant (or None)."""
     entries = []
     warnings = []
     for level in SYSTEM_LEVELS:
@@ -313,6 +314,8 @@ def system_exclusions_plan(system, accent_workaround=True):
             if chars:
                 variant, skipped = regex_accent_variant(pattern) if accent_workaround else (None, [])
                 warnings.append(accent_warning(pattern, chars, variant, skipped))
+                if workarounds is not None:
+                    workarounds[pattern] = variant
                 if variant:
                     check_regex(variant, option)
                     candidates.append(variant)

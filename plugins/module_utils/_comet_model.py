@@ -202,22 +202,25 @@ def deep(value):
 # --- helpers around the API client (the client is passed in; nothing here opens a connection itself) ---
 
 def live_connections(client, account):
-    """{device_id: target_id} of the account's devices connected right now."""
+    """{device_id: live connection (dispatcher/list-active entry plus its "TargetID")} of the account's devices."""
     out = {}
     for target_id, conn in sorted((client.list_active(account) or {}).items()):
-        if (conn or {}).get("Username") == account and conn.get("DeviceID"):
-            out.setdefault(conn["DeviceID"], target_id)
+        if (conn or {}).get("Username") == account and conn.get("DeviceID") and conn["DeviceID"] not in out:
+            out[conn["DeviceID"]] = dict(conn, TargetID=target_id)
     return out
 
 
-def refetch_if_online(client, account, device_id, module=None):
-    """Ask the device to reload its profile when it is online; True if asked. A failure is only a warning: the
-    profile is stored, the device reloads it on its next connection."""
-    target = live_connections(client, account).get(device_id)
-    if not target:
+def refetch_if_online(client, account, device_id, module=None, online=None):
+    """Ask the device to reload its profile when it is online; True if asked. ``online`` is a live_connections()
+    result already read (else it is read). A failure is only a warning: the profile is stored, the device reloads it
+    on its next connection."""
+    if online is None:
+        online = live_connections(client, account)
+    conn = online.get(device_id)
+    if not conn:
         return False
     try:
-        client.refetch_profile(target)
+        client.refetch_profile(conn["TargetID"])
     except Exception as exc:  # pylint: disable=broad-except
         if module is not None:
             module.warn("The profile was written but asking device %s to reload it failed: %s" % (device_id, exc))
@@ -228,3 +231,28 @@ def refetch_if_online(client, account, device_id, module=None):
 def api_counters(client):
     stats = getattr(client, "stats", None) or {}
     return dict((k, stats.get(k, 0)) for k in ("reads", "writes", "retries", "conflicts"))
+
+
+JOB_STATUS = {
+    5000: "success", 6000: "running", 6001: "running", 6002: "running (revived)", 6003: "running (retrying)",
+    6004: "not yet started", 7000: "timeout", 7001: "warning", 7002: "error", 7003: "quota exceeded",
+    7004: "missed", 7005: "cancelled", 7006: "skipped", 7007: "abandoned",
+}
+
+
+def job_status_name(code):
+    try:
+        code = int(code)
+    except (TypeError, ValueError):
+        return "unknown"
+    return JOB_STATUS.get(code, "success" if 5000 <= code < 6000 else "running" if 6000 <= code < 7000 else "error")
+
+
+def account_error(exc, account):
+    """Message for an API error on reading an account: an unknown user (HTTP 400 on the profile read) names the
+    ``account`` option; anything else is the client's own message (never a password)."""
+    status = getattr(exc, "status", None)
+    message = str(getattr(exc, "message", "") or "")
+    if status == 400 and "user" in message.lower() and "not found" in message.lower():
+        return "account: no account %r on the Comet Server" % account
+    return str(exc)

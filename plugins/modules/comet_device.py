@@ -1,0 +1,215 @@
+#!/usr/bin/python
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: comet_device
+short_description: Name or revoke a device of a Comet Backup account
+version_added: 0.1.0
+description:
+  - Finds a device registered to a Comet Server user account, by its device ID or by its current name.
+  - Sets the device's name (C(Devices[<id>].FriendlyName) in the account's profile), through the admin API's
+    hash-checked read-modify-write, serialised per account so that many hosts of one play can run it at once.
+  - Every other field of the profile is kept as stored.
+  - After a change the device, when online, is asked to reload its profile (C(dispatcher/refetch-profile)).
+  - With O(state=absent) the device is revoked from the account (C(revoke-device)), which also removes its protected
+    items and their backup rules on the server.
+author:
+  - UNIL
+extends_documentation_fragment:
+  - unil.backup.comet
+  - unil.backup.attributes
+  - unil.backup.attributes.comet_group
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  account:
+    description: The Comet user account (username) the device is registered to.
+    type: str
+    required: true
+  device_id:
+    description:
+      - The device ID (C(backup-tool info device-id), or the Windows registry value C(DeviceIdentificationID)).
+      - Exactly one of O(device_id) and O(device_name) is required.
+    type: str
+  device_name:
+    description:
+      - The device's current name, used to find it when its ID is not known. It must be unique in the account.
+    type: str
+  name:
+    description:
+      - The name to give the device (1 to 255 characters, no control characters, no leading or trailing space).
+      - Left as it is when omitted.
+    type: str
+  state:
+    description:
+      - V(present) checks that the device exists and sets O(name).
+      - V(absent) revokes the device. A device that is already gone is not an error.
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - The connection options can be set once for all comet_* modules with C(module_defaults) and C(group/unil.backup.comet).
+seealso:
+  - module: unil.backup.comet_info
+"""
+
+EXAMPLES = r"""
+- name: Name the device as the inventory host
+  unil.backup.comet_device:
+    server_url: https://cometbackup.unil.ch/
+    admin_username: ansible
+    admin_password: "{{ vault_comet_admin_password }}"
+    account: lab-chimie
+    device_id: "{{ comet_device_id }}"
+    name: "{{ inventory_hostname }}"
+  delegate_to: localhost
+
+- name: Revoke a device found by name
+  unil.backup.comet_device:
+    account: pnom
+    device_name: old-laptop
+    state: absent
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+device_id:
+  description: The device ID.
+  returned: when the device exists (or existed, with O(state=absent))
+  type: str
+  sample: 7e3f0b9a-2b6c-4c8e-9f4e-3a1d5c2b7e10
+name:
+  description: The device's name after the change (with O(state=absent), before the revocation).
+  returned: when the device exists
+  type: str
+  sample: lts22
+platform:
+  description: The device's operating system (V(windows), V(macos), V(linux)) or the raw value Comet reported.
+  returned: when the device exists
+  type: str
+  sample: linux
+client_version:
+  description: The Comet Backup version the device reported.
+  returned: when the device exists
+  type: str
+  sample: 24.6.0
+online:
+  description: Whether the device has a live connection to the server now.
+  returned: when the device exists
+  type: bool
+refetched:
+  description: Whether the device was asked to reload its profile after the change.
+  returned: always
+  type: bool
+api:
+  description: API calls this task made (no secret).
+  returned: always
+  type: dict
+  sample: {reads: 2, writes: 1, retries: 0, conflicts: 0}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
+    CometAdminClient,
+    CometApiError,
+    comet_argument_spec,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
+    CometInputError,
+    account_error,
+    api_counters,
+    check_name,
+    device_summary,
+    find_device,
+    live_connections,
+    refetch_if_online,
+)
+
+
+def view(profile, device_id):
+    device = ((profile or {}).get("Devices") or {}).get(device_id) if device_id else None
+    if device is None:
+        return {}
+    return {"device_id": device_id, "name": device.get("FriendlyName")}
+
+
+def main():
+    argument_spec = comet_argument_spec()
+    argument_spec.update(
+        account=dict(type="str", required=True),
+        device_id=dict(type="str"),
+        device_name=dict(type="str"),
+        name=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[("device_id", "device_name")],
+        required_one_of=[("device_id", "device_name")],
+        supports_check_mode=True,
+    )
+    p = module.params
+    account = p["account"]
+    result = dict(changed=False, refetched=False)
+    try:
+        check_name(account, "account")
+        check_name(p["name"], "name")
+    except CometInputError as exc:
+        module.fail_json(msg=str(exc), **result)
+
+    client = CometAdminClient.from_module(module)
+    found = {}
+    try:
+        if p["state"] == "absent":
+            profile, dummy = client.get_profile_and_hash(account)
+            try:
+                device_id, device = find_device(profile, p["device_id"], p["device_name"])
+            except CometInputError:
+                result["api"] = api_counters(client)
+                module.exit_json(**result)
+            result.update(device_summary(device_id, device, online=device_id in live_connections(client, account)))
+            result["changed"] = True
+            if module._diff:
+                result["diff"] = {"before": view(profile, device_id), "after": {}}
+            if not module.check_mode:
+                client.revoke_device(account, device_id)
+            result["api"] = api_counters(client)
+            module.exit_json(**result)
+
+        def change(profile):
+            device_id, device = find_device(profile, p["device_id"], p["device_name"])
+            found["device_id"] = device_id
+            if p["name"] is not None and device.get("FriendlyName") != p["name"]:
+                device["FriendlyName"] = p["name"]
+            return profile
+
+        update = client.update_profile(account, change, check_mode=module.check_mode)
+        device_id = found["device_id"]
+        online = live_connections(client, account)
+        result.update(device_summary(device_id, update.after["Devices"][device_id], online=device_id in online))
+        if not result["client_version"] and device_id in online:
+            result["client_version"] = online[device_id].get("ReportedVersion")
+        result["changed"] = bool(update.changed)
+        if module._diff:
+            result["diff"] = {"before": view(update.before, device_id), "after": view(update.after, device_id)}
+        if update.changed and not module.check_mode and device_id in online:
+            result["refetched"] = refetch_if_online(client, account, device_id, module, online)
+    except CometInputError as exc:
+        module.fail_json(msg=str(exc), **result)
+    except CometApiError as exc:
+        result["api"] = api_counters(client)
+        module.fail_json(msg=account_error(exc, account), **result)
+    result["api"] = api_counters(client)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

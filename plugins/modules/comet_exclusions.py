@@ -1,0 +1,378 @@
+#!/usr/bin/python
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: comet_exclusions
+short_description: User-level and system-level exclusions of Comet Backup
+version_added: 0.1.0
+description:
+  - "Manages the two levels of exclusions UNIL uses:"
+  - "O(level=user): exclusions the person may edit, stored on the device's protected item as C(EngineProps):
+    globs as C(EXCLUDE<suffix>), regular expressions as C(REXCLUDE<suffix>). A new entry's suffix is the first 16 hex
+    digits of the sha256 of its value; an entry already stored keeps its key."
+  - "O(level=system): exclusions the person cannot edit, stored in a policy's C(FileAndFolderMandatoryExclusions) as
+    C({Exclude, Regex: true, RestrictOS}) with RestrictOS 0 (any OS), 1 (Windows), 4 (macOS), 5 (Linux), through
+    C(policies/get) and C(policies/set) with C(CheckPolicyHash). Accounts follow the policy through their C(PolicyID)."
+  - "O(defaults=true) adds the UNIL defaults, shipped once in the collection: for O(level=user) the globs for the
+    device's OS; for O(level=system) the regexes for all OSes, Windows, macOS and Linux. The seed's
+    C(/Users/**/.DS_Store) is not a valid regular expression; it is written as C(/Users/.*/\\.DS_Store)."
+  - "Every regular expression is compiled first; an invalid one fails naming the option and the pattern, before
+    anything is written. A glob must be an absolute path for the device's OS or start with C(*)."
+  - "Accented characters (known problem): Comet does not apply an exclusion holding an accented character when the
+    name on disk is stored in the other Unicode normalisation form (macOS before 12 stores names decomposed). For such
+    a pattern the module warns and, unless O(accent_workaround=false), also writes one regular expression that
+    matches both forms. For a glob (for example V(/Users/*/OneDrive - Université de Lausanne)) it writes the
+    REXCLUDE regex C(^/Users/[^/]*/OneDrive - Universit(?:é|é) de Lausanne(?:/.*)?$), built so: the glob is
+    normalised to NFC; each accented character becomes C((?:<composed>|<decomposed>)) (the second alternative here
+    is C(e) followed by U+0301); C(**) becomes C(.*), C(*) C([^/]*), C(?) C([^/]); the metacharacters
+    C(\\ . ^ $ | ? * + ( ) [ ] { }) are escaped, other characters are written as is; the regex is anchored and also
+    matches everything below the path (C((?:/.*)?$)). On Windows each run of C(\\) or C(/) becomes C([/\\]+), C(*)
+    C([^/\\]*), and the regex starts with C((?i)). For an accented regex the accented characters outside C([...])
+    get the same alternation and the variant is written next to the original (same level, same OS)."
+  - With O(state=absent) the workaround regexes of the given patterns are removed too.
+  - Only the exclusions are changed; every other field of the profile or policy is kept as stored.
+author:
+  - UNIL
+extends_documentation_fragment:
+  - unil.backup.comet
+  - unil.backup.attributes
+  - unil.backup.attributes.comet_group
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  level:
+    description: V(user) for the device's protected item, V(system) for a policy.
+    type: str
+    choices: [user, system]
+    default: user
+  account:
+    description: O(level=user) - the Comet user account (username) the device is registered to.
+    type: str
+  device_id:
+    description: O(level=user) - the device ID. One of O(device_id) and O(device_name) is required.
+    type: str
+  device_name:
+    description: O(level=user) - the device's current name (unique in the account).
+    type: str
+  item_name:
+    description:
+      - O(level=user) - name of the device's protected item. Defaults to the UNIL name for the device's OS; when the
+        device has a single files-and-folders item, that one is used whatever its name.
+    type: str
+  globs:
+    description: O(level=user) - glob exclusions (C(EXCLUDE*)).
+    type: list
+    elements: str
+    default: []
+  regexes:
+    description: O(level=user) - regular-expression exclusions (C(REXCLUDE*)).
+    type: list
+    elements: str
+    default: []
+  policy_id:
+    description: O(level=system) - the policy ID (see C(policies/list)).
+    type: str
+  system:
+    description: O(level=system) - regular expressions per OS.
+    type: dict
+    default: {}
+    suboptions:
+      any:
+        description: For every OS (RestrictOS 0).
+        type: list
+        elements: str
+      windows:
+        description: Windows only (RestrictOS 1).
+        type: list
+        elements: str
+      macos:
+        description: macOS only (RestrictOS 4).
+        type: list
+        elements: str
+      linux:
+        description: Linux only (RestrictOS 5).
+        type: list
+        elements: str
+  defaults:
+    description: Add the UNIL default exclusions of the level (see above) to the given ones.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) adds the given exclusions, V(absent) removes them, V(exact) makes the level hold exactly them
+        (for O(level=user), both the C(EXCLUDE*) and the C(REXCLUDE*) entries of the item).
+    type: str
+    choices: [present, absent, exact]
+    default: present
+  accent_workaround:
+    description: Also write the NFC/NFD regex described above for patterns with accented characters.
+    type: bool
+    default: true
+seealso:
+  - module: unil.backup.comet_profile
+"""
+
+EXAMPLES = r"""
+- name: The UNIL user-level exclusions for the device's OS, exactly
+  unil.backup.comet_exclusions:
+    account: pnom
+    device_id: "{{ comet_device_id }}"
+    defaults: true
+    state: exact
+  delegate_to: localhost
+
+- name: Exclude a scratch folder on a lab machine, keep the rest
+  unil.backup.comet_exclusions:
+    account: lab-chimie
+    device_id: "{{ comet_device_id }}"
+    globs:
+      - /home/*/scratch
+    regexes:
+      - '(?i).*\.iso'
+  delegate_to: localhost
+
+- name: The UNIL system-level exclusions in the UNIL policy
+  unil.backup.comet_exclusions:
+    level: system
+    policy_id: "{{ comet_policy_id }}"
+    defaults: true
+    state: exact
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+device_id:
+  description: O(level=user) - the device ID.
+  returned: level is user
+  type: str
+item_id:
+  description: O(level=user) - key of the protected item.
+  returned: level is user
+  type: str
+globs:
+  description: O(level=user) - the item's glob exclusions after the change.
+  returned: level is user
+  type: list
+  elements: str
+regexes:
+  description: O(level=user) - the item's regex exclusions after the change (workaround regexes included).
+  returned: level is user
+  type: list
+  elements: str
+exclusions:
+  description: O(level=system) - the policy's mandatory exclusions after the change, per OS (V(any), V(windows), V(macos), V(linux)).
+  returned: level is system
+  type: dict
+  sample: {linux: ["/tmp/.*"]}
+workarounds:
+  description: Each accented pattern and the regex written for it (null when none was written).
+  returned: success
+  type: dict
+  sample: {"/Users/*/OneDrive - Université de Lausanne": "^/Users/[^/]*/OneDrive - Universit(?:é|é) de Lausanne(?:/.*)?$"}
+refetched:
+  description: O(level=user) - whether the device was asked to reload its profile after the change.
+  returned: always
+  type: bool
+api:
+  description: API calls this task made.
+  returned: always
+  type: dict
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
+    CometAdminClient,
+    CometApiError,
+    comet_argument_spec,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import PROTECTED_ITEM_NAMES
+from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import (
+    GLOB_PREFIX,
+    REGEX_PREFIX,
+    SYSTEM_LEVELS,
+    apply_system_exclusions,
+    apply_user_exclusions,
+    check_regex,
+    default_system_exclusions,
+    default_user_globs,
+    props_values,
+    restrict_os_name,
+    system_exclusions_plan,
+    user_exclusions_plan,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
+    CometInputError,
+    account_error,
+    api_counters,
+    check_name,
+    find_device,
+    live_connections,
+    platform_os,
+    refetch_if_online,
+    require_item,
+)
+
+MANDATORY = "FileAndFolderMandatoryExclusions"
+
+
+def user_plan(profile, params, found, now):
+    device_id, device = find_device(profile, params["device_id"], params["device_name"])
+    found["device_id"] = device_id
+    os_name = platform_os(device)
+    if os_name is None:
+        raise CometInputError("device_id", "device %r reports an unknown platform: cannot check its paths" % device_id)
+    name = params["item_name"] or PROTECTED_ITEM_NAMES[os_name]
+    item_id, item = require_item(profile, device_id, name)
+    found["item_id"] = item_id
+    globs = (default_user_globs(os_name) if params["defaults"] else []) + list(params["globs"])
+    globs, regexes, warnings, workarounds = user_exclusions_plan(globs, params["regexes"], os_name, params["accent_workaround"])
+    found.update(warnings=warnings, workarounds=workarounds)
+    props = item.get("EngineProps") or {}
+    new = apply_user_exclusions(props, globs, regexes, params["state"])
+    if new != props:
+        item["EngineProps"] = new
+        item["ModifyTime"] = now
+    return profile
+
+
+def user_view(profile, found):
+    item = ((profile or {}).get("Sources") or {}).get(found.get("item_id"))
+    if item is None:
+        return {}
+    props = item.get("EngineProps") or {}
+    return {"item_id": found["item_id"], "globs": props_values(props, GLOB_PREFIX), "regexes": props_values(props, REGEX_PREFIX)}
+
+
+def _user_policy(policy):
+    """The UserPolicy inside a GroupPolicy ({Description, Policy: {...}}), or the object itself."""
+    if isinstance(policy.get("Policy"), dict):
+        return policy["Policy"]
+    return policy
+
+
+def system_view(policy):
+    out = {}
+    for entry in _user_policy(policy or {}).get(MANDATORY) or []:
+        name = restrict_os_name(entry.get("RestrictOS") or 0)
+        out.setdefault(name, []).append(entry.get("Exclude") if entry.get("Regex") else "%s (glob)" % entry.get("Exclude"))
+    return out
+
+
+def run_user(module, client, result):
+    p = module.params
+    found = {}
+    now = int(time.time())
+    update = client.update_profile(p["account"], lambda profile: user_plan(profile, p, found, now), check_mode=module.check_mode)
+    for warning in found["warnings"]:
+        module.warn(warning)
+    after = user_view(update.after, found)
+    result.update(device_id=found["device_id"], item_id=found["item_id"], globs=after["globs"], regexes=after["regexes"],
+                  workarounds=found["workarounds"], changed=bool(update.changed))
+    if module._diff:
+        result["diff"] = {"before": user_view(update.before, found), "after": after}
+    if update.changed and not module.check_mode:
+        online = live_connections(client, p["account"])
+        result["refetched"] = refetch_if_online(client, p["account"], found["device_id"], module, online)
+
+
+def run_system(module, client, result):
+    p = module.params
+    wanted = dict((level, list(p["system"].get(level) or [])) for level in SYSTEM_LEVELS)
+    if p["defaults"]:
+        for level, patterns in default_system_exclusions().items():
+            wanted[level] = patterns + [x for x in wanted[level] if x not in patterns]
+    workarounds = {}
+    entries, warnings = system_exclusions_plan(wanted, p["accent_workaround"], workarounds)
+    for warning in warnings:
+        module.warn(warning)
+
+    def change(policy):
+        user_policy = _user_policy(policy)
+        new = apply_system_exclusions(user_policy.get(MANDATORY), entries, p["state"])
+        if new != (user_policy.get(MANDATORY) or []):
+            user_policy[MANDATORY] = new
+        return policy
+
+    update = client.update_policy(p["policy_id"], change, check_mode=module.check_mode)
+    result.update(exclusions=system_view(update.after), changed=bool(update.changed), workarounds=workarounds)
+    if module._diff:
+        result["diff"] = {"before": system_view(update.before), "after": system_view(update.after)}
+
+
+def main():
+    argument_spec = comet_argument_spec()
+    argument_spec.update(
+        level=dict(type="str", choices=["user", "system"], default="user"),
+        account=dict(type="str"),
+        device_id=dict(type="str"),
+        device_name=dict(type="str"),
+        item_name=dict(type="str"),
+        globs=dict(type="list", elements="str", default=[]),
+        regexes=dict(type="list", elements="str", default=[]),
+        policy_id=dict(type="str"),
+        system=dict(type="dict", default={}, options=dict(
+            any=dict(type="list", elements="str"),
+            windows=dict(type="list", elements="str"),
+            macos=dict(type="list", elements="str"),
+            linux=dict(type="list", elements="str"),
+        )),
+        defaults=dict(type="bool", default=False),
+        state=dict(type="str", choices=["present", "absent", "exact"], default="present"),
+        accent_workaround=dict(type="bool", default=True),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[("device_id", "device_name")],
+        required_if=[
+            ("level", "system", ["policy_id"]),
+            ("level", "user", ["account"]),
+            ("level", "user", ["device_id", "device_name"], True),
+        ],
+        supports_check_mode=True,
+    )
+    p = module.params
+    result = dict(changed=False, refetched=False, workarounds={})
+    try:
+        if p["level"] == "user":
+            check_name(p["account"], "account")
+            if p["system"] and any(p["system"].values()) or p["policy_id"]:
+                raise CometInputError("system", "system and policy_id are for level=system")
+            for regex in p["regexes"]:
+                check_regex(regex, "regexes")
+        else:
+            if p["globs"] or p["regexes"]:
+                raise CometInputError("globs", "globs and regexes are for level=user (the item's exclusions)")
+            for level in SYSTEM_LEVELS:
+                for regex in p["system"].get(level) or []:
+                    check_regex(regex, "system.%s" % level)
+    except CometInputError as exc:
+        module.fail_json(msg=str(exc), **result)
+
+    client = CometAdminClient.from_module(module)
+    try:
+        if p["level"] == "user":
+            run_user(module, client, result)
+        else:
+            run_system(module, client, result)
+    except CometInputError as exc:
+        module.fail_json(msg=str(exc), **result)
+    except CometApiError as exc:
+        result["api"] = api_counters(client)
+        module.fail_json(msg=account_error(exc, p["account"]) if p["level"] == "user" else str(exc), **result)
+    result["api"] = api_counters(client)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+#!/usr/bin/python
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: comet_info
+short_description: Read a Comet Backup account and its devices
+version_added: 0.1.0
+description:
+  - Read-only view of a Comet Server user account and its devices - ID, name, platform, client version, whether
+    online, protected items (folders, exclusions), backup rules with their schedules, and the last job.
+  - Three API reads (profile, live connections, jobs); nothing is written. No secret from the profile is returned.
+author:
+  - UNIL
+extends_documentation_fragment:
+  - unil.backup.comet
+  - unil.backup.attributes
+  - unil.backup.attributes.comet_group
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; it runs the same in check mode.
+  diff_mode:
+    support: none
+options:
+  account:
+    description: The Comet user account (username).
+    type: str
+    required: true
+  device_id:
+    description: Only this device.
+    type: str
+  device_name:
+    description: Only the device with this name (unique in the account).
+    type: str
+  jobs:
+    description: Read the account's jobs to report each device's last job.
+    type: bool
+    default: true
+seealso:
+  - module: unil.backup.comet_device
+"""
+
+EXAMPLES = r"""
+- name: Read the lab account
+  unil.backup.comet_info:
+    account: lab-chimie
+  delegate_to: localhost
+  register: lab
+
+- name: Devices not online
+  ansible.builtin.debug:
+    msg: "{{ lab.devices | rejectattr('online') | map(attribute='name') | list }}"
+"""
+
+RETURN = r"""
+account:
+  description: The account.
+  returned: success
+  type: dict
+  contains:
+    username:
+      description: Username.
+      type: str
+    account_name:
+      description: Display name.
+      type: str
+    policy_id:
+      description: Policy the account follows (empty when none).
+      type: str
+    vaults:
+      description: Storage Vaults, C({id, name}).
+      type: list
+      elements: dict
+devices:
+  description: The account's devices (only the one asked for with O(device_id)/O(device_name)), sorted by ID.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    device_id:
+      description: Device ID.
+      type: str
+    name:
+      description: Device name.
+      type: str
+    platform:
+      description: V(windows), V(macos), V(linux) or the raw value.
+      type: str
+    client_version:
+      description: Comet Backup version reported by the device.
+      type: str
+    online:
+      description: Whether the device has a live connection now.
+      type: bool
+    protected_items:
+      description: "The device's protected items: C(item_id), C(name), C(engine), C(folders), C(globs), C(regexes),
+        C(backup_rules) (each with C(rule_id), C(vault_id), C(schedules) in M(unil.backup.comet_schedule)'s terms,
+        C(comet_schedules) as stored, C(event_triggers))."
+      type: list
+      elements: dict
+    last_job:
+      description: "The device's most recent job: C(status) (code), C(status_name) (success, warning, error, missed,
+        ...), C(classification), C(start_time), C(end_time) (Unix seconds, 0 while running), C(item_id). Null when none."
+      type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
+    CometAdminClient,
+    CometApiError,
+    comet_argument_spec,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import GLOB_PREFIX, REGEX_PREFIX, props_values
+from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
+    CometInputError,
+    account_error,
+    api_counters,
+    device_summary,
+    find_device,
+    item_folders,
+    job_status_name,
+    live_connections,
+    rules_for_source,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_schedule import TRIGGER_OPTIONS, describe_all
+
+
+def items_of(profile, device_id):
+    out = []
+    for item_id, item in sorted((profile.get("Sources") or {}).items()):
+        if (item or {}).get("OwnerDevice") != device_id:
+            continue
+        props = item.get("EngineProps") or {}
+        rules = []
+        for rule_id, rule in rules_for_source(profile, item_id):
+            triggers = rule.get("EventTriggers") or {}
+            rules.append({
+                "rule_id": rule_id,
+                "vault_id": rule.get("Destination"),
+                "schedules": describe_all(rule.get("Schedules")),
+                "comet_schedules": rule.get("Schedules") or [],
+                "event_triggers": dict((k, triggers[k]) for k in TRIGGER_OPTIONS.values() if k in triggers),
+            })
+        out.append({
+            "item_id": item_id,
+            "name": item.get("Description"),
+            "engine": item.get("Engine"),
+            "folders": item_folders(item),
+            "globs": props_values(props, GLOB_PREFIX),
+            "regexes": props_values(props, REGEX_PREFIX),
+            "backup_rules": rules,
+        })
+    return out
+
+
+def last_jobs(jobs):
+    out = {}
+    for job in jobs or []:
+        device_id = job.get("DeviceID")
+        if not device_id:
+            continue
+        key = (int(job.get("StartTime") or 0), int(job.get("EndTime") or 0), str(job.get("GUID") or ""))
+        if device_id not in out or key > out[device_id][0]:
+            out[device_id] = (key, job)
+    return dict((d, {
+        "status": job.get("Status"),
+        "status_name": job_status_name(job.get("Status")),
+        "classification": job.get("Classification"),
+        "start_time": job.get("StartTime"),
+        "end_time": job.get("EndTime"),
+        "item_id": job.get("SourceGUID"),
+    }) for d, (key, job) in out.items())
+
+
+def main():
+    argument_spec = comet_argument_spec()
+    argument_spec.update(
+        account=dict(type="str", required=True),
+        device_id=dict(type="str"),
+        device_name=dict(type="str"),
+        jobs=dict(type="bool", default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[("device_id", "device_name")],
+                           supports_check_mode=True)
+    p = module.params
+    client = CometAdminClient.from_module(module)
+    result = dict(changed=False)
+    try:
+        profile, dummy = client.get_profile_and_hash(p["account"])
+        devices = profile.get("Devices") or {}
+        if p["device_id"] or p["device_name"]:
+            wanted = [find_device(profile, p["device_id"], p["device_name"])[0]]
+        else:
+            wanted = sorted(devices)
+        online = live_connections(client, p["account"])
+        jobs = last_jobs(client.jobs_for_user(p["account"])) if p["jobs"] else {}
+    except CometInputError as exc:
+        module.fail_json(msg=str(exc), **result)
+    except CometApiError as exc:
+        module.fail_json(msg=account_error(exc, p["account"]), **result)
+    out = []
+    for device_id in wanted:
+        summary = device_summary(device_id, devices[device_id], online=device_id in online)
+        if not summary["client_version"] and device_id in online:
+            summary["client_version"] = online[device_id].get("ReportedVersion")
+        summary["protected_items"] = items_of(profile, device_id)
+        summary["last_job"] = jobs.get(device_id)
+        out.append(summary)
+    result["account"] = {
+        "username": profile.get("Username"),
+        "account_name": profile.get("AccountName"),
+        "policy_id": profile.get("PolicyID") or "",
+        "vaults": [{"id": k, "name": (v or {}).get("Description")} for k, v in sorted((profile.get("Destinations") or {}).items())],
+    }
+    result["devices"] = out
+    result["api"] = api_counters(client)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

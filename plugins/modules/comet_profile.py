@@ -1,0 +1,289 @@
+#!/usr/bin/python
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: comet_profile
+short_description: The protected item of a Comet Backup device, its folders and its backup rule
+version_added: 0.1.0
+description:
+  - Manages the files-and-folders protected item (C(Sources[<id>]), engine C(engine1/file)) owned by one device of a
+    Comet Server user account, and the backup rule (C(BackupRules[<id>])) that sends it to the account's Storage Vault.
+  - "The item is found by name among the device's own file items; when the device has exactly one file item it is
+    edited in place (and renamed to O(item_name)); when it has none it is created, with a key derived from the account,
+    the device ID and the item name (C(OwnerDevice) is the device, C(EngineProps) holds one C(INCLUDE<hash>) entry per
+    folder, the suffix being the first 16 hex digits of the sha256 of the path)."
+  - The backup rule to the Storage Vault is created when the item has none (without schedules, see
+    M(unil.backup.comet_schedule)); existing rules are left as they are.
+  - Items of other devices, other engines, exclusions (C(EXCLUDE*)/C(REXCLUDE*)) and every other field are kept as stored.
+  - Writes go through the admin API's hash-checked read-modify-write, serialised per account, and the device, when
+    online, is asked to reload its profile afterwards.
+author:
+  - UNIL
+extends_documentation_fragment:
+  - unil.backup.comet
+  - unil.backup.attributes
+  - unil.backup.attributes.comet_group
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  account:
+    description: The Comet user account (username) the device is registered to.
+    type: str
+    required: true
+  device_id:
+    description: The device ID. Exactly one of O(device_id) and O(device_name) is required.
+    type: str
+  device_name:
+    description: The device's current name (unique in the account), to find it when its ID is not known.
+    type: str
+  item_name:
+    description:
+      - Name (C(Description)) of the protected item.
+      - Defaults to the UNIL name for the device's OS, V(Windows UNIL), V(macOS UNIL) or V(Linux UNIL).
+    type: str
+  folders:
+    description:
+      - Folders to back up (C(INCLUDE*) entries), absolute paths for the device's OS (V(C:/Users) or V(C:\\Users) on
+        Windows, V(/home) elsewhere). A trailing separator is dropped.
+      - Defaults to the UNIL folder for the device's OS, V(C:/Users), V(/Users) or V(/home).
+    type: list
+    elements: str
+  folders_mode:
+    description:
+      - V(replace) makes the item include exactly O(folders).
+      - V(merge) adds O(folders) to the folders already included.
+    type: str
+    choices: [replace, merge]
+    default: replace
+  vault:
+    description:
+      - The Storage Vault (its ID or its name) the backup rule sends the item to.
+      - May be omitted when the account has exactly one Storage Vault.
+    type: str
+notes:
+  - A device whose platform Comet does not report cannot be managed (its paths cannot be checked).
+seealso:
+  - module: unil.backup.comet_schedule
+  - module: unil.backup.comet_exclusions
+"""
+
+EXAMPLES = r"""
+- name: The UNIL protected item with the default folder for the device's OS
+  unil.backup.comet_profile:
+    account: lab-chimie
+    device_id: "{{ comet_device_id }}"
+  delegate_to: localhost
+
+- name: Back up two folders of a Windows lab PC
+  unil.backup.comet_profile:
+    account: lab-chimie
+    device_id: "{{ comet_device_id }}"
+    folders:
+      - C:/Users
+      - D:/Data
+    vault: UNIL Storage Vault
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+device_id:
+  description: The device ID.
+  returned: success
+  type: str
+item_id:
+  description: Key of the protected item in the profile's C(Sources).
+  returned: success
+  type: str
+item_name:
+  description: Name of the protected item.
+  returned: success
+  type: str
+  sample: Linux UNIL
+folders:
+  description: The folders the item includes after the change.
+  returned: success
+  type: list
+  elements: str
+  sample: [/home]
+vault_id:
+  description: Key of the Storage Vault in the profile's C(Destinations).
+  returned: success
+  type: str
+rule_id:
+  description: Key of the backup rule to that vault in the profile's C(BackupRules).
+  returned: success
+  type: str
+created:
+  description: What this task created (V(item), V(rule)); empty when only edits were needed.
+  returned: success
+  type: list
+  elements: str
+refetched:
+  description: Whether the device was asked to reload its profile after the change.
+  returned: always
+  type: bool
+api:
+  description: API calls this task made.
+  returned: always
+  type: dict
+  sample: {reads: 2, writes: 1, retries: 0, conflicts: 0}
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
+    CometAdminClient,
+    CometApiError,
+    comet_argument_spec,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import DEFAULT_FOLDERS, PROTECTED_ITEM_NAMES
+from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import set_props_values
+from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
+    FILE_ENGINE,
+    INCLUDE_PREFIX,
+    CometInputError,
+    account_error,
+    api_counters,
+    check_name,
+    deep,
+    deterministic_guid,
+    find_device,
+    find_item,
+    find_rule,
+    find_vault,
+    item_folders,
+    live_connections,
+    normalize_folder,
+    platform_os,
+    refetch_if_online,
+)
+
+
+def _without_times(value):
+    value = dict(value or {})
+    value.pop("ModifyTime", None)
+    return value
+
+
+def plan(profile, params, found, now):
+    """Mutate ``profile`` (a copy) to the wanted state; record keys in ``found``. Raises CometInputError."""
+    account = params["account"]
+    device_id, device = find_device(profile, params["device_id"], params["device_name"])
+    found["device_id"] = device_id
+    os_name = platform_os(device)
+    if os_name is None:
+        raise CometInputError("device_id", "device %r reports an unknown platform %r: cannot check its paths"
+                              % (device_id, ((device or {}).get("PlatformVersion") or {}).get("os")))
+    name = check_name(params["item_name"] or PROTECTED_ITEM_NAMES[os_name], "item_name")
+    folders = []
+    for path in params["folders"] if params["folders"] is not None else DEFAULT_FOLDERS[os_name]:
+        path = normalize_folder(path, os_name)
+        if path not in folders:
+            folders.append(path)
+    if not folders and params["folders_mode"] == "replace":
+        raise CometInputError("folders", "an item must include at least one folder")
+    vault_id = find_vault(profile, params["vault"])
+
+    sources = profile.setdefault("Sources", {})
+    item_id, item = find_item(profile, device_id, name)
+    created = []
+    if item_id is None:
+        item_id = deterministic_guid("source", account, device_id, name)
+        item = {"Engine": FILE_ENGINE, "Description": name, "OwnerDevice": device_id, "CreateTime": now,
+                "ModifyTime": now, "EngineProps": {}}
+        sources[item_id] = item
+        created.append("item")
+    original = deep(item)
+    item["Description"] = name
+    props = item.get("EngineProps") or {}
+    wanted = folders if params["folders_mode"] == "replace" else item_folders(item) + [f for f in folders if f not in item_folders(item)]
+    item["EngineProps"] = set_props_values(props, INCLUDE_PREFIX, wanted)
+    if _without_times(item) != _without_times(original):
+        item["ModifyTime"] = now
+
+    rule_id, rule = find_rule(profile, item_id, vault_id)
+    if rule_id is None:
+        rule_id = deterministic_guid("rule", account, item_id, vault_id)
+        profile.setdefault("BackupRules", {})[rule_id] = {
+            "Description": name, "Source": item_id, "Destination": vault_id, "CreateTime": now, "ModifyTime": now,
+            "Schedules": [],
+        }
+        created.append("rule")
+    found.update(item_id=item_id, vault_id=vault_id, rule_id=rule_id, created=created)
+    return profile
+
+
+def view(profile, found):
+    item = ((profile or {}).get("Sources") or {}).get(found.get("item_id"))
+    if item is None:
+        return {}
+    rule = ((profile or {}).get("BackupRules") or {}).get(found.get("rule_id"))
+    return {
+        "device_id": found["device_id"],
+        "item_id": found["item_id"],
+        "item_name": item.get("Description"),
+        "folders": item_folders(item),
+        "vault_id": (rule or {}).get("Destination"),
+        "rule_id": found["rule_id"] if rule else None,
+    }
+
+
+def main():
+    argument_spec = comet_argument_spec()
+    argument_spec.update(
+        account=dict(type="str", required=True),
+        device_id=dict(type="str"),
+        device_name=dict(type="str"),
+        item_name=dict(type="str"),
+        folders=dict(type="list", elements="str"),
+        folders_mode=dict(type="str", choices=["replace", "merge"], default="replace"),
+        vault=dict(type="str"),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[("device_id", "device_name")],
+        required_one_of=[("device_id", "device_name")],
+        supports_check_mode=True,
+    )
+    p = module.params
+    result = dict(changed=False, refetched=False)
+    try:
+        check_name(p["account"], "account")
+        check_name(p["item_name"], "item_name")
+    except CometInputError as exc:
+        module.fail_json(msg=str(exc), **result)
+
+    client = CometAdminClient.from_module(module)
+    found = {}
+    now = int(time.time())
+    try:
+        update = client.update_profile(p["account"], lambda profile: plan(profile, p, found, now), check_mode=module.check_mode)
+        after = view(update.after, found)
+        result.update(after)
+        result["created"] = found["created"] if update.changed else []
+        result["changed"] = bool(update.changed)
+        if module._diff:
+            result["diff"] = {"before": view(update.before, found), "after": after}
+        if update.changed and not module.check_mode:
+            online = live_connections(client, p["account"])
+            result["refetched"] = refetch_if_online(client, p["account"], found["device_id"], module, online)
+    except CometInputError as exc:
+        module.fail_json(msg=str(exc), **result)
+    except CometApiError as exc:
+        result["api"] = api_counters(client)
+        module.fail_json(msg=account_error(exc, p["account"]), **result)
+    result["api"] = api_counters(client)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
