@@ -1,0 +1,190 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Real ansible-playbook runs of the comet_* modules against the Comet Server stand-in started here."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from comet_server import CometServerStandIn
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PLAYBOOKS = os.path.join(os.path.dirname(__file__), "playbooks")
+ADMIN = "ansible-admin"
+ADMIN_PASSWORD = "Adm1n-p4ss-never-printed"
+ACCOUNT = "lab-chimie"
+WRITE = "set-user-profile-hash"
+LINUX = {"os": "linux", "distribution": "Debian 12", "arch": "amd64", "version": "", "build": ""}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server():
+    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0) as srv:
+        srv.state.add_user(ACCOUNT, "user-secret")
+        yield srv
+
+
+def playbook(srv, tmp_path, name, inventory, extra, *options):
+    """Run ansible-playbook; connection settings in a 0600 extra-vars file. Returns (rc, output)."""
+    secrets = tmp_path / "comet-connection.yml"
+    if not secrets.exists():
+        fd = os.open(str(secrets), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            yaml.safe_dump({"comet_server_url": srv.url, "comet_admin_username": ADMIN, "comet_admin_password": ADMIN_PASSWORD,
+                            "comet_lock_dir": str(tmp_path / "locks")}, f)
+    assert (os.stat(str(secrets)).st_mode & 0o777) == 0o600
+    extra_file = tmp_path / "extra.yml"
+    extra_file.write_text(yaml.safe_dump(dict(extra, comet_account=ACCOUNT)))
+    env = dict(os.environ,
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
+               ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), ANSIBLE_HOME=str(tmp_path / "ansible-home"))
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", os.path.join(PLAYBOOKS, "inventories", inventory),
+           "-e", "@" + str(secrets), "-e", "@" + str(extra_file), os.path.join(PLAYBOOKS, name)] + list(options)
+    started = time.time()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    output = proc.stdout
+    print("$ ansible-playbook %s %s (%.1f s, rc %d)" % (name, " ".join(options), time.time() - started, proc.returncode))
+    assert ADMIN_PASSWORD not in output, "the admin password appears in the playbook output"
+    return proc.returncode, output
+
+
+def recap(output):
+    """{host: {ok, changed, failed, ...}} from the PLAY RECAP."""
+    out = {}
+    for line in output.split("PLAY RECAP")[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            out[match.group(1)] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2)))
+    return out
+
+
+SINGLE = {
+    "comet_device_name": "lab-pc-01",
+    "comet_folders": ["/home", "/srv/data"],
+    "comet_schedules": [{"frequency": "daily", "at": "12:30"}, {"frequency": "weekly", "days": ["mon", "thu"], "at": "22:00"}],
+    "comet_random_delay": 900,
+    "comet_exclusions": ["/home/*/.cache"],
+}
+
+
+def test_apply_idempotent_check_and_diff(server, tmp_path):
+    server.state.add_device(ACCOUNT, "dev-lab-pc-01", "debian-12", platform=LINUX, client_version="24.6.0", online=True)
+
+    rc, out = playbook(server, tmp_path, "comet_modules.yml", "single.yml", SINGLE)
+    assert rc == 0, out
+    assert recap(out)["lab-pc-01"]["changed"] == 4, out
+    assert recap(out)["lab-pc-01"]["failed"] == 0
+    writes = server.log_count(endpoint=WRITE)
+    assert writes == 4
+    assert server.log_count(endpoint="dispatcher/refetch-profile") == 4  # the device is online
+
+    rc, out = playbook(server, tmp_path, "comet_modules.yml", "single.yml", SINGLE)
+    assert rc == 0, out
+    assert recap(out)["lab-pc-01"]["changed"] == 0, out
+    assert server.log_count(endpoint=WRITE) == writes
+
+    stored = server.state.get_profile(ACCOUNT)
+    hash_before = server.state.profile_hash(ACCOUNT)
+    changed = dict(SINGLE, comet_folders=["/home", "/opt/lab"])
+    rc, out = playbook(server, tmp_path, "comet_modules.yml", "single.yml", changed, "--check")
+    assert rc == 0, out
+    assert recap(out)["lab-pc-01"]["changed"] == 1, out
+    assert server.state.get_profile(ACCOUNT) == stored
+    assert server.state.profile_hash(ACCOUNT) == hash_before
+    assert server.log_count(endpoint=WRITE) == writes
+
+    rc, out = playbook(server, tmp_path, "comet_modules.yml", "single.yml", changed, "--check", "--diff")
+    assert rc == 0, out
+    diff_lines = [line.strip() for line in out.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+    assert any("/srv/data" in line for line in diff_lines if line.startswith("-")), out
+    assert any("/opt/lab" in line for line in diff_lines if line.startswith("+")), out
+    assert not any("/home" in line for line in diff_lines), "unchanged folders must not be in the diff:\n" + out
+    assert server.state.profile_hash(ACCOUNT) == hash_before
+
+    rc, out = playbook(server, tmp_path, "comet_modules.yml", "single.yml", changed, "--diff")
+    assert rc == 0, out
+    assert recap(out)["lab-pc-01"]["changed"] == 1
+    assert server.log_count(endpoint=WRITE) == writes + 1
+
+
+def per_host_api(output):
+    return dict((m.group(1), (int(m.group(2)), int(m.group(3))))
+                for m in re.finditer(r"COMET_API (\S+) (\d+) (\d+)", output))
+
+
+def test_parallel_twenty_devices_one_account(server, tmp_path):
+    hosts = ["par-%02d" % i for i in range(1, 21)]
+    for i, host in enumerate(hosts):
+        server.state.add_device(ACCOUNT, "dev-" + host, "host-%d" % i, platform=LINUX, client_version="24.6.0", online=i % 2 == 0)
+    # Something the play must not touch: another device's item and an account setting.
+    profile = server.state.get_profile(ACCOUNT)
+    server.state.add_device(ACCOUNT, "dev-other", "other", platform=LINUX, client_version="24.6.0", online=False)
+    profile = server.state.get_profile(ACCOUNT)
+    profile["Sources"]["other-item"] = {"Engine": "engine1/file", "OwnerDevice": "dev-other", "Description": "Linux UNIL",
+                                        "EngineProps": {"INCLUDE0": "/data"}}
+    profile["AccountName"] = "Lab de chimie"
+    server.state.set_profile(ACCOUNT, profile)
+    untouched = server.state.get_profile(ACCOUNT)
+
+    figures = []
+    for round_number, expect_writes in ((1, 80), (1, 0), (2, 80)):
+        log_start = len(server.log)
+        started = time.time()
+        rc, out = playbook(server, tmp_path, "comet_parallel.yml", "parallel.yml", {"comet_round": round_number}, "--forks", "20")
+        elapsed = time.time() - started
+        assert rc == 0, out
+        entries = server.log[log_start:]
+        log_writes = sum(1 for e in entries if e["endpoint"] == WRITE)
+        log_reads = sum(1 for e in entries if e["endpoint"] != WRITE)
+        api = per_host_api(out)
+        assert sorted(api) == hosts, out
+        print("round %d: %.1f s, stand-in log: %d reads, %d writes (%s)" % (
+            round_number, elapsed, log_reads, log_writes,
+            ", ".join("%s=%d" % (k, v) for k, v in sorted(count_endpoints(entries).items()))))
+        for host in hosts:
+            print("  %s: %d reads, %d writes" % (host, api[host][0], api[host][1]))
+        figures.append((round_number, elapsed, log_reads, log_writes))
+        # every write the modules report is one accepted write on the server, and the reverse
+        assert sum(w for r, w in api.values()) == log_writes
+        assert all(e["status"] == 200 for e in entries if e["endpoint"] == WRITE), "a write was rejected (conflict)"
+        assert log_writes == expect_writes, "round %d: %d writes, expected %d" % (round_number, log_writes, expect_writes)
+        changed = recap(out)
+        assert all(changed[h]["changed"] == (4 if expect_writes else 0) for h in hosts), out
+
+        profile = server.state.get_profile(ACCOUNT)
+        for index, host in enumerate(hosts, start=1):
+            device_id = "dev-" + host
+            assert profile["Devices"][device_id]["FriendlyName"] == "%s-r%d" % (host, round_number)
+            items = [(k, v) for k, v in profile["Sources"].items() if v.get("OwnerDevice") == device_id]
+            assert len(items) == 1, items
+            item_id, item = items[0]
+            props = item["EngineProps"]
+            assert sorted(v for k, v in props.items() if k.startswith("INCLUDE")) == ["/home", "/srv/%s/r%d" % (host, round_number)]
+            assert [v for k, v in props.items() if k.startswith("EXCLUDE")] == ["/home/*/%s-r%d" % (host, round_number)]
+            rules = [v for v in profile["BackupRules"].values() if v.get("Source") == item_id]
+            assert len(rules) == 1
+            assert rules[0]["Schedules"] == [{"FrequencyType": 8011, "SecondsPast": index * 3600 + round_number * 60,
+                                              "Offset": 0, "RandomDelaySecs": 0}]
+        assert profile["Sources"]["other-item"] == untouched["Sources"]["other-item"]
+        assert profile["Devices"]["dev-other"] == untouched["Devices"]["dev-other"]
+        for key in untouched:
+            if key not in ("Sources", "BackupRules", "Devices"):
+                assert profile[key] == untouched[key], key
+    print("summary (round, seconds, reads, writes): %s" % figures)
+
+
+def count_endpoints(entries):
+    out = {}
+    for entry in entries:
+        out[entry["endpoint"]] = out.get(entry["endpoint"], 0) + 1
+    return out

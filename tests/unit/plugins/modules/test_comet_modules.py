@@ -1,0 +1,171 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The comet_* modules' main(), in-process, against the Comet Server stand-in. Table-driven cases live in
+test_comet_modules.yaml; the tests below check what a table cannot (untouched fields, diffs, policies, info)."""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+
+import pytest
+import yaml
+
+ACCOUNT = "lab"  # the account conftest.py creates
+
+WRITE = "set-user-profile-hash"
+
+with open(os.path.join(os.path.dirname(__file__), "test_comet_modules.yaml"), encoding="utf-8") as f:
+    CASES = yaml.safe_load(f)
+
+
+def subset(expected, actual, path="result"):
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), "%s: %r is not a dict" % (path, actual)
+        for key, value in expected.items():
+            assert key in actual, "%s.%s missing in %r" % (path, key, actual)
+            subset(value, actual[key], "%s.%s" % (path, key))
+    else:
+        assert expected == actual, "%s: expected %r, got %r" % (path, expected, actual)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_case(case, run, server):
+    for number, step in enumerate(case["steps"]):
+        writes_before = server.log_count(endpoint=WRITE)
+        result = run(step["module"], step["args"], check_mode=step.get("check_mode", False))
+        expect = step["expect"]
+        where = "step %d (%s)" % (number, step["module"])
+        if expect.get("failed"):
+            assert result.get("failed"), "%s should fail: %r" % (where, result)
+            assert expect["msg"] in result["msg"], "%s: %r not in %r" % (where, expect["msg"], result["msg"])
+        else:
+            assert not result.get("failed"), "%s failed: %s" % (where, result.get("msg"))
+        if "changed" in expect:
+            assert result["changed"] is expect["changed"], "%s changed=%r" % (where, result["changed"])
+        if "writes" in expect:
+            assert server.log_count(endpoint=WRITE) - writes_before == expect["writes"], where
+        if "warnings" in expect:
+            assert len(result.get("warnings", [])) == expect["warnings"], result.get("warnings")
+        subset(expect.get("result", {}), result, where)
+
+
+def test_profile_touches_only_its_device_and_fields(run, server):
+    profile = server.state.get_profile(ACCOUNT)
+    profile["Sources"]["other-item"] = {"Engine": "engine1/file", "OwnerDevice": "dev-win", "Description": "Windows UNIL",
+                                        "EngineProps": {"INCLUDE1": "C:/Data"}, "Custom": {"keep": 1}}
+    profile["BackupRules"] = {"other-rule": {"Source": "other-item", "Destination": next(iter(profile["Destinations"])),
+                                             "Schedules": [{"FrequencyType": 8011, "SecondsPast": 3600}]}}
+    profile["SomethingNew"] = {"a": [1, 2]}
+    server.state.set_profile(ACCOUNT, profile)
+    before = server.state.get_profile(ACCOUNT)
+
+    assert run("comet_profile", {"account": ACCOUNT, "device_id": "dev-lin", "folders": ["/home", "/srv"]})["changed"]
+    assert run("comet_exclusions", {"account": ACCOUNT, "device_id": "dev-lin", "globs": ["/home/*/tmp"]})["changed"]
+    assert run("comet_schedule", {"account": ACCOUNT, "device_id": "dev-lin", "schedules": [{"frequency": "hourly"}]})["changed"]
+    assert run("comet_device", {"account": ACCOUNT, "device_id": "dev-lin", "name": "renamed"})["changed"]
+    after = server.state.get_profile(ACCOUNT)
+
+    new_items = set(after["Sources"]) - set(before["Sources"])
+    assert len(new_items) == 1
+    item = after["Sources"][new_items.pop()]
+    assert item["OwnerDevice"] == "dev-lin" and item["Engine"] == "engine1/file" and item["Description"] == "Linux UNIL"
+    assert sorted(v for k, v in item["EngineProps"].items() if k.startswith("INCLUDE")) == ["/home", "/srv"]
+    assert [v for k, v in item["EngineProps"].items() if k.startswith("EXCLUDE")] == ["/home/*/tmp"]
+    # everything else is as it was
+    for key in ("Sources", "BackupRules", "Devices"):
+        for sub in before[key]:
+            if not (key == "Devices" and sub == "dev-lin"):
+                assert after[key][sub] == before[key][sub], (key, sub)
+    assert after["Devices"]["dev-lin"] == dict(before["Devices"]["dev-lin"], FriendlyName="renamed")
+    for key in before:
+        if key not in ("Sources", "BackupRules", "Devices"):
+            assert after[key] == before[key], key
+
+
+def test_keys_are_deterministic(run, server):
+    first = run("comet_profile", {"account": ACCOUNT, "device_id": "dev-lin"})
+    profile_a = server.state.get_profile(ACCOUNT)
+    profile = server.state.get_profile(ACCOUNT)
+    del profile["Sources"][first["item_id"]]
+    del profile["BackupRules"][first["rule_id"]]
+    server.state.set_profile(ACCOUNT, profile)
+    second = run("comet_profile", {"account": ACCOUNT, "device_id": "dev-lin"})
+    assert (second["item_id"], second["rule_id"]) == (first["item_id"], first["rule_id"])
+    profile_b = server.state.get_profile(ACCOUNT)
+    assert profile_b["Sources"][first["item_id"]]["EngineProps"] == profile_a["Sources"][first["item_id"]]["EngineProps"]
+
+
+def test_diff_shows_only_managed_fields(run):
+    run("comet_profile", {"account": ACCOUNT, "device_id": "dev-lin"})
+    result = run("comet_profile", {"account": ACCOUNT, "device_id": "dev-lin", "folders": ["/srv"]}, check_mode=True)
+    assert result["diff"]["before"]["folders"] == ["/home"]
+    assert result["diff"]["after"]["folders"] == ["/srv"]
+    assert set(result["diff"]["after"]) == {"device_id", "item_id", "item_name", "folders", "vault_id", "rule_id"}
+    result = run("comet_device", {"account": ACCOUNT, "device_id": "dev-lin", "name": "n2"}, check_mode=True)
+    assert result["diff"] == {"before": {"device_id": "dev-lin", "name": "lts22"}, "after": {"device_id": "dev-lin", "name": "n2"}}
+    result = run("comet_schedule", {"account": ACCOUNT, "device_id": "dev-lin", "schedules": [{"frequency": "daily", "at": "01:00"}]})
+    assert result["diff"]["before"]["schedules"] == [] and result["diff"]["after"]["schedules"] == [{"frequency": "daily", "at": "01:00"}]
+
+
+def test_write_retries_when_someone_else_changed_the_profile(run, server):
+    run("comet_profile", {"account": ACCOUNT, "device_id": "dev-lin"})
+    server.faults.change_profile_between_read_and_write(ACCOUNT, mutate=lambda p: p.update(AccountName="changed by someone"), count=1)
+    result = run("comet_device", {"account": ACCOUNT, "device_id": "dev-lin", "name": "after-conflict"})
+    assert result["changed"]
+    profile = server.state.get_profile(ACCOUNT)
+    assert profile["Devices"]["dev-lin"]["FriendlyName"] == "after-conflict"
+    assert profile["AccountName"] == "changed by someone"
+
+
+def test_accent_workaround_regex_matches_both_forms(run):
+    run("comet_profile", {"account": ACCOUNT, "device_id": "dev-mac"})
+    result = run("comet_exclusions", {"account": ACCOUNT, "device_id": "dev-mac", "defaults": True})
+    assert any("accented" in w for w in result["warnings"])
+    [regex] = result["regexes"]
+    name = "/Users/jdoe/OneDrive - Universit\u00e9 de Lausanne/Documents/cv.pdf"
+    assert re.search(regex, unicodedata.normalize("NFC", name))
+    assert re.search(regex, unicodedata.normalize("NFD", name))
+    assert not re.search(regex, name.replace("\u00e9", "e"))
+    assert result["workarounds"] == {"/Users/*/OneDrive - Universit\u00e9 de Lausanne": regex}
+
+
+def test_system_level_policy(run, server):
+    server.state.add_policy("pol-unil", {"Description": "UNIL", "Policy": {"PreventDeleteProtectedItem": True}})
+    result = run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "defaults": True, "state": "exact"})
+    assert result["changed"], result
+    assert len(result["exclusions"]["any"]) == 6 and len(result["exclusions"]["windows"]) == 40
+    assert len(result["exclusions"]["macos"]) == 27 and result["exclusions"]["linux"] == ["/tmp/.*"]
+    assert "/Users/.*/\\.DS_Store" in result["exclusions"]["macos"]
+    again = run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "defaults": True, "state": "exact"})
+    assert not again["changed"]
+    added = run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "system": {"linux": [".*/\\.cache/.*"]}},
+                check_mode=True)
+    assert added["changed"] and added["diff"]["after"]["linux"] == ["/tmp/.*", ".*/\\.cache/.*"]
+    assert run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "system": {"linux": [".*/\\.cache/.*"]}})["changed"]
+    removed = run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "system": {"linux": ["/tmp/.*"]}, "state": "absent"})
+    assert removed["exclusions"]["linux"] == [".*/\\.cache/.*"]
+
+
+def test_info(run, server):
+    run("comet_profile", {"account": ACCOUNT, "device_id": "dev-lin"})
+    run("comet_schedule", {"account": ACCOUNT, "device_id": "dev-lin", "schedules": [{"frequency": "hourly", "minute": 15}]})
+    server.state.add_job(ACCOUNT, "dev-lin", status=5000, start_time=1700000000, end_time=1700000600, classification=4001)
+    server.state.add_job(ACCOUNT, "dev-lin", status=7004, start_time=1700086400, end_time=1700086400, classification=4001)
+    writes = server.log_count(endpoint=WRITE)
+    result = run("comet_info", {"account": ACCOUNT}, check_mode=True)
+    assert not result["changed"] and server.log_count(endpoint=WRITE) == writes
+    devices = dict((d["device_id"], d) for d in result["devices"])
+    assert set(devices) == {"dev-lin", "dev-win", "dev-mac"}
+    lin = devices["dev-lin"]
+    assert lin["online"] is True and lin["platform"] == "linux" and lin["client_version"] == "24.6.0"
+    assert lin["protected_items"][0]["folders"] == ["/home"]
+    assert lin["protected_items"][0]["backup_rules"][0]["schedules"] == [{"frequency": "hourly", "minute": 15}]
+    assert lin["last_job"]["status"] == 7004 and lin["last_job"]["status_name"] == "missed"
+    assert devices["dev-win"]["online"] is False and devices["dev-win"]["last_job"] is None
+    one = run("comet_info", {"account": ACCOUNT, "device_name": "mac-1", "jobs": False})
+    assert [d["device_id"] for d in one["devices"]] == ["dev-mac"] and one["devices"][0]["platform"] == "macos"
+    assert "PasswordHash" not in str(result) and "EncryptedEncryptionKey" not in str(result)
+    failed = run("comet_info", {"account": "nobody"})
+    assert failed["failed"] and failed["msg"].startswith("account:")
