@@ -183,8 +183,8 @@ def prop_key(prefix, value):
 
 
 def props_values(props, prefix):
-    """Values of EngineProps whose key starts with ``prefix`` (EXCLUDE does not match REXCLUDE), sorted by key."""
-    return [props[k] for k in sorted(props) if k.startswith(prefix)]
+    """Values of EngineProps whose key starts with ``prefix`` (EXCLUDE does not match REXCLUDE), sorted."""
+    return sorted(props[k] for k in props if k.startswith(prefix))
 
 
 def set_props_values(props, prefix, values):

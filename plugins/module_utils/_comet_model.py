@@ -140,7 +140,7 @@ def require_item(profile, device_id, item_name):
 
 def item_folders(item):
     props = (item or {}).get("EngineProps") or {}
-    return [props[k] for k in sorted(props) if k.startswith(INCLUDE_PREFIX)]
+    return sorted(props[k] for k in props if k.startswith(INCLUDE_PREFIX))
 
 
 def rules_for_source(profile, source_id):

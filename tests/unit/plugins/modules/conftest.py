@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
 ADMIN = "admin"
@@ -21,15 +22,32 @@ DEVICES = {
 }
 
 
-@pytest.fixture
-def server():
-    from comet_server import CometServerStandIn
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0) as srv:
-        srv.state.add_user(ACCOUNT, "user-secret")
-        for device_id, spec in DEVICES.items():
-            srv.state.add_device(ACCOUNT, device_id, spec["name"], platform=spec["platform"], client_version="24.6.0",
-                                 online=spec["online"])
-        yield srv
+def _populate(srv):
+    srv.state.add_user(ACCOUNT, "user-secret")
+    for device_id, spec in DEVICES.items():
+        srv.state.add_device(ACCOUNT, device_id, spec["name"], platform=spec["platform"], client_version="24.6.0",
+                             online=spec["online"])
+
+
+@pytest.fixture(params=["standin", "mock"])
+def server(request, monkeypatch):
+    """The stand-in (real client, real HTTP) or an in-memory mock of the client (comet_fake.FakeClient)."""
+    if request.param == "standin":
+        from comet_server import CometServerStandIn
+        with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0) as srv:
+            _populate(srv)
+            yield srv
+        return
+    from ansible_collections.unil.backup.plugins.module_utils import _comet_api
+    import comet_fake  # pylint: disable=import-error
+
+    srv = comet_fake.FakeServer()
+    _populate(srv)
+    fake = type("BoundFakeClient", (comet_fake.FakeClient,), {"server": srv, "error_class": _comet_api.CometApiError})
+    for name in ("comet_device", "comet_profile", "comet_schedule", "comet_exclusions", "comet_info"):
+        module = importlib.import_module("ansible_collections.unil.backup.plugins.modules." + name)
+        monkeypatch.setattr(module, "CometAdminClient", fake)
+    yield srv
 
 
 class Runner:
@@ -44,6 +62,9 @@ class Runner:
                     lock_dir=str(self.lock_dir), _ansible_check_mode=check_mode, _ansible_diff=diff)
         full.update(args)
         self.capsys.readouterr()
+        # warnings are process-global in ansible-core: start each in-process run with none
+        module_warnings._global_warnings.clear()  # pylint: disable=protected-access
+        module_warnings._global_deprecations.clear()  # pylint: disable=protected-access
         with patch_module_args(full):
             with pytest.raises(SystemExit):
                 module.main()
