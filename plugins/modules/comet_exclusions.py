@@ -17,22 +17,30 @@ description:
   - "O(level=system): exclusions the person cannot edit, stored in a policy's C(FileAndFolderMandatoryExclusions) as
     C({Exclude, Regex: true, RestrictOS}) with RestrictOS 0 (any OS), 1 (Windows), 4 (macOS), 5 (Linux), through
     C(policies/get) and C(policies/set) with C(CheckPolicyHash). Accounts follow the policy through their C(PolicyID)."
-  - "O(defaults=true) adds the UNIL defaults, shipped once in the collection: for O(level=user) the globs for the
+  - >-
+    O(defaults=true) adds the UNIL defaults, shipped once in the collection: for O(level=user) the globs for the
     device's OS; for O(level=system) the regexes for all OSes, Windows, macOS and Linux. The seed's
-    C(/Users/**/.DS_Store) is not a valid regular expression; it is written as C(/Users/.*/\\.DS_Store)."
-  - "Every regular expression is compiled first; an invalid one fails naming the option and the pattern, before
-    anything is written. A glob must be an absolute path for the device's OS or start with C(*)."
-  - "Accented characters (known problem): Comet does not apply an exclusion holding an accented character when the
+    "/Users/**/.DS_Store" is not a valid regular expression; it is written as "/Users/.*/\.DS_Store".
+  - >-
+    Every regular expression is compiled first; an invalid one fails naming the option and the pattern, before
+    anything is written. A glob must be an absolute path for the device's OS or start with "*".
+  - >-
+    Accented characters (known problem): Comet does not apply an exclusion holding an accented character when the
     name on disk is stored in the other Unicode normalisation form (macOS before 12 stores names decomposed). For such
-    a pattern the module warns and, unless O(accent_workaround=false), also writes one regular expression that
-    matches both forms. For a glob (for example V(/Users/*/OneDrive - Université de Lausanne)) it writes the
-    REXCLUDE regex C(^/Users/[^/]*/OneDrive - Universit(?:é|é) de Lausanne(?:/.*)?$), built so: the glob is
-    normalised to NFC; each accented character becomes C((?:<composed>|<decomposed>)) (the second alternative here
-    is C(e) followed by U+0301); C(**) becomes C(.*), C(*) C([^/]*), C(?) C([^/]); the metacharacters
-    C(\\ . ^ $ | ? * + ( ) [ ] { }) are escaped, other characters are written as is; the regex is anchored and also
-    matches everything below the path (C((?:/.*)?$)). On Windows each run of C(\\) or C(/) becomes C([/\\]+), C(*)
-    C([^/\\]*), and the regex starts with C((?i)). For an accented regex the accented characters outside C([...])
-    get the same alternation and the variant is written next to the original (same level, same OS)."
+    a pattern the module warns and, unless O(accent_workaround=false), also writes one regular expression (REXCLUDE on
+    the item, or a policy entry next to the original at the system level) that matches both forms.
+  - >-
+    For a glob, for example "/Users/*/OneDrive - Université de Lausanne" on macOS, the regex written is
+    "^/Users/[^/]*/OneDrive - Universit(?:é|é) de Lausanne(?:/.*)?$", where the second "é" is the decomposed
+    form ("e" followed by U+0301). It is built so - the glob is normalised to NFC; each accented character becomes
+    "(?:composed|decomposed)"; "**" becomes ".*", "*" becomes "[^/]*", "?" becomes "[^/]"; the metacharacters
+    backslash . ^ $ | ? * + ( ) [ ] { } are escaped with a backslash, every other character is written as is; the
+    regex is anchored with "^" and ends with "(?:/.*)?$" so that it also matches everything below the path.
+    On Windows each run of "\" or "/" becomes "[/\\]+", "*" becomes "[^/\\]*", the end is "(?:[/\\].*)?$" and the
+    regex starts with "(?i)" (Windows paths are case-insensitive).
+  - >-
+    For an accented regex, every accented character outside a character class gets the same alternation and the
+    variant is written next to the original; accented characters inside "[...]" are only warned about.
   - With O(state=absent) the workaround regexes of the given patterns are removed too.
   - Only the exclusions are changed; every other field of the profile or policy is kept as stored.
 author:
