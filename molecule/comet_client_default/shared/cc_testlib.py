@@ -1,0 +1,78 @@
+"""Helpers shared by the comet_client_* Molecule scenarios' testinfra tests (test code, never shipped)."""
+
+import json
+import os
+import subprocess
+import time
+import urllib.request
+
+INSTALL_DIR = "/opt/CometBackupUNIL"
+SERVICE = "comet-backup"
+ACCOUNT = "pnom"
+
+
+def eph(name):
+    return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], name)
+
+
+def standin_url(path):
+    with open(eph("server.port"), encoding="utf-8") as handle:
+        port = handle.read().strip()
+    return "http://127.0.0.1:%s/%s" % (port, path.lstrip("/"))
+
+
+def standin_state():
+    with urllib.request.urlopen(standin_url("_standin/state"), timeout=10) as resp:
+        return json.load(resp)
+
+
+def user_profile(state, account=ACCOUNT):
+    """The stored profile of `account`, wherever the stand-in's state dump keeps it."""
+    users = state.get("users", state)
+    entry = users[account]
+    if isinstance(entry, dict) and "profile" in entry and "Devices" not in entry:
+        return entry["profile"]
+    return entry
+
+
+def devices(account=ACCOUNT):
+    return user_profile(standin_state(), account).get("Devices") or {}
+
+
+def instance_name(host):
+    return host.backend.get_hostname()
+
+
+def tool(host, *args):
+    cmd = host.run("HOME=/root %s/backup-tool %s" % (INSTALL_DIR, " ".join(args)))
+    assert cmd.rc == 0, cmd.stderr
+    return cmd.stdout.strip()
+
+
+def main_pid(host):
+    return int(host.check_output("systemctl show -p MainPID --value %s" % SERVICE).strip() or 0)
+
+
+def client_processes(host):
+    out = host.run("pgrep -af -- %s/" % INSTALL_DIR)
+    return [line for line in out.stdout.splitlines() if line.strip()]
+
+
+def wait_for(predicate, timeout=60, step=1.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+def restart_instance(host):
+    """A real reboot of the container: systemd starts again as PID 1."""
+    subprocess.run(["podman", "restart", "--time", "5", instance_name(host)], check=True, capture_output=True)
+
+    def booted():
+        res = host.run("systemctl is-system-running")
+        return res.stdout.strip() in ("running", "degraded")
+
+    assert wait_for(booted, timeout=90), "systemd did not finish booting after podman restart"
