@@ -1,0 +1,464 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to the unil.backup collection: not a public API, may change without notice.
+#
+# Fleet view of the Comet Server (pure logic, no I/O): from list-users-full, dispatcher/list-active and the backup jobs
+# (get-jobs-for-date-range over the last week, plus each Protected Item's Statistics.LastBackupJob /
+# LastSuccessfulBackupJob), compute per account and per device what the service's automatic e-mails tell one person:
+#   no_device          account with no computer ("Aucun ordinateur sauvegarde sur votre compte")
+#   never_backed_up    computer with no working backup in its history ("Sauvegarde de l'ordinateur YYY a controler")
+#   obsolete           last successful backup older than a threshold, 150 days ~ 5 months ("Sauvegarde obsolete")
+#   no_jobs_this_week  no backup job at all in the last 7 days (the Friday report's "No jobs report")
+#   last_job_failed    the last backup job ended Error/Abandoned/Timeout/Quota exceeded/Missed/Cancelled/Skipped
+#   outdated_client    client version lower than a minimum (when one is given)
+# Only BACKUP jobs (classification 4001) count for backup health.
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
+    JOB_STATUS,
+    CometInputError,
+    job_status_name,
+    platform_os,
+)
+
+DAY = 86400
+BACKUP_CLASSIFICATION = 4001
+
+SEVERITIES = ("info", "warning", "error", "critical")
+SEVERITY_RANK = dict((name, rank) for rank, name in enumerate(SEVERITIES))
+
+# Finding codes, in report order, with their default severity.
+FINDINGS = (
+    ("obsolete", "critical"),
+    ("never_backed_up", "error"),
+    ("no_jobs_this_week", "error"),
+    ("last_job_failed", "error"),
+    ("no_device", "warning"),
+    ("outdated_client", "warning"),
+)
+FINDING_ORDER = dict((code, i) for i, (code, dummy) in enumerate(FINDINGS))
+
+# Severity of last_job_failed by status name (names from the ONE code table, _comet_model.JOB_STATUS).
+# Warning (7001) is not a failure: the job ran to the end (the weekly e-mail says success/warning means all is well).
+# What the user can fix by simply letting the next run happen (missed, cancelled by the user, skipped because another
+# job was running) is a warning; what means the backup did not work is an error.
+FAILED_SEVERITY = {
+    "error": "error",
+    "abandoned": "error",
+    "timeout": "error",
+    "quota exceeded": "error",
+    "missed": "warning",
+    "cancelled": "warning",
+    "skipped": "warning",
+}
+
+NO_JOB_LABEL = "No jobs"
+
+
+def status_label(code):
+    """Display label of a job status code ("Success", "Warning", "Quota exceeded", "Running", ...), from the one
+    code -> name table of the collection (_comet_model.JOB_STATUS)."""
+    name = job_status_name(code)
+    return name[:1].upper() + name[1:]
+
+
+def status_kind(code):
+    """'success' (5xxx), 'running' (6xxx) or 'failed' (7xxx and anything else)."""
+    try:
+        code = int(code)
+    except (TypeError, ValueError):
+        return "failed"
+    if 5000 <= code <= 5999:
+        return "success"
+    if 6000 <= code <= 6999:
+        return "running"
+    return "failed"
+
+
+def all_status_labels():
+    """Every label of the code table, in code order (for stable tables in reports)."""
+    out = []
+    for code in sorted(JOB_STATUS):
+        label = status_label(code)
+        if label not in out:
+            out.append(label)
+    return out
+
+
+def parse_version(value):
+    """(24, 6, 0) from "24.6.0", "v24.6.0", "24.6.0-beta"; None when there is no leading number."""
+    if value is None:
+        return None
+    match = re.match(r"^\s*[vV]?(\d+(?:\.\d+)*)", str(value))
+    if not match:
+        return None
+    return tuple(int(p) for p in match.group(1).split("."))
+
+
+def version_lower(version, minimum):
+    """True when ``version`` (tuple) is lower than ``minimum`` (tuple); missing parts count as 0."""
+    size = max(len(version), len(minimum))
+    return tuple(version) + (0,) * (size - len(version)) < tuple(minimum) + (0,) * (size - len(minimum))
+
+
+def iso(epoch):
+    """UTC ISO 8601 text of Unix seconds, None for None/0."""
+    if not epoch:
+        return None
+    return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _int(value):
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def is_backup(job):
+    """A BACKUP job (classification 4001). A job from Statistics.Last*BackupJob without a Classification is one."""
+    if "Classification" not in job or job.get("Classification") in (None, ""):
+        return True
+    return _int(job.get("Classification")) == BACKUP_CLASSIFICATION
+
+
+def _job_key(job):
+    return (_int(job.get("StartTime")), _int(job.get("EndTime")), str(job.get("GUID") or ""))
+
+
+def _job_identity(job):
+    guid = job.get("GUID")
+    if guid:
+        return guid
+    return ("", _int(job.get("StartTime")), _int(job.get("EndTime")), _int(job.get("Status")), job.get("SourceGUID") or "")
+
+
+def job_time(job):
+    """When the job ended, or started while it runs."""
+    return _int(job.get("EndTime")) or _int(job.get("StartTime"))
+
+
+def job_in_window(job, start, end):
+    """The job ran at some point in [start, end]: it started or ended in it, or it is running (no EndTime) and started
+    before ``end``."""
+    started = _int(job.get("StartTime"))
+    ended = _int(job.get("EndTime"))
+    if start <= started <= end or (ended and start <= ended <= end):
+        return True
+    return not ended and status_kind(job.get("Status")) == "running" and 0 < started <= end
+
+
+def job_view(job):
+    if not job:
+        return None
+    code = _int(job.get("Status"))
+    return {
+        "status": code,
+        "label": status_label(code),
+        "kind": status_kind(code),
+        "start_time": _int(job.get("StartTime")),
+        "end_time": _int(job.get("EndTime")),
+        "time": job_time(job),
+        "time_iso": iso(job_time(job)),
+        "item_id": job.get("SourceGUID") or "",
+        "guid": job.get("GUID") or "",
+    }
+
+
+def check_options(obsolete_after_days=150, week_days=7, min_client_version=None, now=None):
+    """Validated (obsolete_after_days, week_days, min_version tuple or None, now). Raises CometInputError."""
+    for option, value in (("obsolete_after_days", obsolete_after_days), ("week_days", week_days)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise CometInputError(option, "must be a whole number of days, 1 or more (got %r)" % (value,))
+    if week_days > obsolete_after_days:
+        raise CometInputError("week_days", "(%d) must not be longer than obsolete_after_days (%d)" % (week_days, obsolete_after_days))
+    minimum = None
+    if min_client_version not in (None, ""):
+        minimum = parse_version(min_client_version)
+        if minimum is None:
+            raise CometInputError("min_client_version", "%r is not a version like 24.6.0" % (min_client_version,))
+    if now is not None and (isinstance(now, bool) or not isinstance(now, int) or now <= 0):
+        raise CometInputError("now", "must be Unix seconds (got %r)" % (now,))
+    return obsolete_after_days, week_days, minimum, now
+
+
+def select_accounts(profiles, accounts=None):
+    """Sorted account names to report: all, or ``accounts`` (each must exist). Raises CometInputError."""
+    if not accounts:
+        return sorted(profiles)
+    missing = sorted(set(accounts) - set(profiles))
+    if missing:
+        raise CometInputError("accounts", "no account %s on the Comet Server" % ", ".join(repr(a) for a in missing))
+    return sorted(set(accounts))
+
+
+def live_by_device(active):
+    """{(account, device_id): live connection} from dispatcher/list-active ({TargetID: connection})."""
+    out = {}
+    for target_id, conn in sorted((active or {}).items()):
+        conn = conn or {}
+        key = (conn.get("Username"), conn.get("DeviceID"))
+        if key[0] and key[1] and key not in out:
+            out[key] = dict(conn, TargetID=target_id)
+    return out
+
+
+def _finding(code, severity, account, device_id, device_name, message, **details):
+    return {
+        "code": code,
+        "severity": severity,
+        "account": account,
+        "device_id": device_id,
+        "device_name": device_name,
+        "message": message,
+        "details": details,
+    }
+
+
+def _days(seconds):
+    return int(seconds // DAY)
+
+
+def device_report(account, device_id, device, profile, jobs, live, now, obsolete_after_days=150, week_days=7,
+                  minimum=None):
+    """(device view, findings) of one device. ``jobs`` are this device's jobs from the date-range read (any
+    classification: non-backup ones are ignored here); the Statistics of the Protected Items it owns add its last
+    backup job and last successful one, which may be older than the window."""
+    device = device or {}
+    name = device.get("FriendlyName") or device_id
+    week_start = now - week_days * DAY
+    seen = {}
+    for job in jobs or []:
+        if is_backup(job):
+            seen.setdefault(_job_identity(job), job)
+    for dummy, source in sorted((profile.get("Sources") or {}).items()):
+        source = source or {}
+        if source.get("OwnerDevice") != device_id:
+            continue
+        stats = source.get("Statistics") or {}
+        for field in ("LastBackupJob", "LastSuccessfulBackupJob"):
+            job = stats.get(field)
+            if isinstance(job, dict) and _int(job.get("StartTime")) > 0 and is_backup(job):
+                job = dict(job)
+                job.setdefault("SourceGUID", dummy)
+                seen.setdefault(_job_identity(job), job)
+    backups = sorted(seen.values(), key=_job_key)
+    last = backups[-1] if backups else None
+    successes = [j for j in backups if status_kind(j.get("Status")) == "success"]
+    last_success = max(successes, key=job_time) if successes else None
+    last_success_time = job_time(last_success) if last_success else None
+    running = [j for j in backups if status_kind(j.get("Status")) == "running" and not _int(j.get("EndTime"))]
+    week = [j for j in backups if job_in_window(j, week_start, now)]
+    counts = {}
+    for job in week:
+        label = status_label(job.get("Status"))
+        counts[label] = counts.get(label, 0) + 1
+
+    platform = platform_os(device) or str(((device.get("PlatformVersion") or {}).get("os")) or "") or "unknown"
+    conn = live.get((account, device_id))
+    version = (conn or {}).get("ReportedVersion") or device.get("ClientVersion") or ""
+
+    findings = []
+    where = "device %s (%s, account %s)" % (name, device_id, account)
+    if last_success is None:
+        if running:
+            findings.append(_finding(
+                "never_backed_up", "info", account, device_id, name,
+                "%s has no successful backup yet; its first backup is running since %s" % (where, iso(_int(running[-1].get("StartTime")))),
+                first_backup_running=True))
+        else:
+            findings.append(_finding(
+                "never_backed_up", "error", account, device_id, name,
+                "%s has no successful backup in its history" % where, first_backup_running=False))
+    elif now - last_success_time > obsolete_after_days * DAY:
+        age = now - last_success_time
+        findings.append(_finding(
+            "obsolete", "critical", account, device_id, name,
+            "%s: last successful backup %s, %d days ago (more than %d)" % (where, iso(last_success_time), _days(age), obsolete_after_days),
+            last_success_time=last_success_time, age_days=_days(age), threshold_days=obsolete_after_days))
+    if not week:
+        findings.append(_finding(
+            "no_jobs_this_week", "error", account, device_id, name,
+            "%s: no backup job in the last %d days (No jobs)" % (where, week_days),
+            week_days=week_days, last_job_time=job_time(last) if last else None))
+    if last is not None and status_kind(last.get("Status")) == "failed":
+        name_of_status = job_status_name(last.get("Status"))
+        severity = FAILED_SEVERITY.get(name_of_status)
+        if severity:
+            findings.append(_finding(
+                "last_job_failed", severity, account, device_id, name,
+                "%s: last backup job %s (%s)" % (where, status_label(last.get("Status")), iso(job_time(last))),
+                status=_int(last.get("Status")), label=status_label(last.get("Status")), time=job_time(last)))
+    if minimum is not None:
+        parsed = parse_version(version)
+        if parsed is None:
+            findings.append(_finding(
+                "outdated_client", "info", account, device_id, name,
+                "%s: client version unknown (minimum %s)" % (where, ".".join(str(p) for p in minimum)),
+                version=version, minimum=".".join(str(p) for p in minimum)))
+        elif version_lower(parsed, minimum):
+            findings.append(_finding(
+                "outdated_client", "warning", account, device_id, name,
+                "%s: client %s is older than %s" % (where, version, ".".join(str(p) for p in minimum)),
+                version=version, minimum=".".join(str(p) for p in minimum)))
+
+    view = {
+        "account": account,
+        "device_id": device_id,
+        "name": name,
+        "platform": platform,
+        "client_version": version,
+        "online": conn is not None,
+        "registration_time": _int(device.get("RegistrationTime")) or None,
+        "last_job": job_view(last),
+        "last_success_time": last_success_time,
+        "last_success_iso": iso(last_success_time),
+        "last_success_age_days": _days(now - last_success_time) if last_success_time else None,
+        "week_jobs": len(week),
+        "week": _label_order(counts),
+        "findings": [f["code"] for f in sorted(findings, key=_finding_sort_key)],
+        "status": worst([f["severity"] for f in findings]),
+    }
+    return view, findings
+
+
+def worst(severities):
+    """The highest severity of the list, "ok" when empty."""
+    ranked = [s for s in severities if s in SEVERITY_RANK]
+    if not ranked:
+        return "ok"
+    return max(ranked, key=lambda s: SEVERITY_RANK[s])
+
+
+def _finding_sort_key(f):
+    return (-SEVERITY_RANK.get(f["severity"], -1), FINDING_ORDER.get(f["code"], 99), f["account"] or "",
+            f["device_name"] or "", f["device_id"] or "")
+
+
+def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days=150, week_days=7,
+                 min_client_version=None):
+    """The fleet view: {"accounts", "devices", "findings", "summary"}.
+
+    ``profiles``: list-users-full ({username: UserProfileConfig}); ``active``: dispatcher/list-active; ``jobs``: the
+    BackupJobDetail list of get-jobs-for-date-range(now - week_days days, now) (None when not read: Statistics only);
+    ``now``: Unix seconds. Raises CometInputError naming the option on bad input."""
+    obsolete_after_days, week_days, minimum, now = check_options(obsolete_after_days, week_days, min_client_version, now)
+    if now is None:
+        raise CometInputError("now", "is required")
+    wanted = select_accounts(profiles or {}, accounts)
+    live = live_by_device(active)
+
+    by_device = {}
+    ignored_class = 0
+    unknown_device = 0
+    for job in jobs or []:
+        job = job or {}
+        if not is_backup(job):
+            ignored_class += 1
+            continue
+        key = (job.get("Username"), job.get("DeviceID"))
+        profile = (profiles or {}).get(key[0]) or {}
+        if key[1] not in (profile.get("Devices") or {}):
+            unknown_device += 1
+            continue
+        by_device.setdefault(key, []).append(job)
+
+    account_views, device_views, findings = [], [], []
+    for account in wanted:
+        profile = profiles[account] or {}
+        devices = profile.get("Devices") or {}
+        account_findings = []
+        if not devices:
+            account_findings.append(_finding("no_device", "warning", account, None, None,
+                                             "account %s has no device" % account))
+        ids = sorted(devices, key=lambda d: ((devices[d] or {}).get("FriendlyName") or d, d))
+        views = []
+        for device_id in ids:
+            view, found = device_report(account, device_id, devices[device_id], profile, by_device.get((account, device_id)),
+                                        live, now, obsolete_after_days, week_days, minimum)
+            views.append(view)
+            account_findings.extend(found)
+        device_views.extend(views)
+        findings.extend(account_findings)
+        account_views.append({
+            "account": account,
+            "account_name": profile.get("AccountName") or "",
+            "suspended": bool(profile.get("IsSuspended")),
+            "policy_id": profile.get("PolicyID") or "",
+            "device_count": len(views),
+            "devices": [v["device_id"] for v in views],
+            "online": sum(1 for v in views if v["online"]),
+            "findings": sorted(set(f["code"] for f in account_findings), key=lambda c: FINDING_ORDER.get(c, 99)),
+            "status": worst([f["severity"] for f in account_findings]),
+        })
+    findings.sort(key=_finding_sort_key)
+    summary = fleet_summary(account_views, device_views, findings, now, obsolete_after_days, week_days, minimum)
+    summary["jobs"] = {
+        "read": len(jobs or []),
+        "ignored_not_backup": ignored_class,
+        "ignored_unknown_device": unknown_device,
+    }
+    return {"accounts": account_views, "devices": device_views, "findings": findings, "summary": summary}
+
+
+def fleet_summary(accounts, devices, findings, now, obsolete_after_days, week_days, minimum):
+    by_finding = dict((code, 0) for code, dummy in FINDINGS)
+    by_severity = dict((s, 0) for s in SEVERITIES)
+    for f in findings:
+        by_finding[f["code"]] = by_finding.get(f["code"], 0) + 1
+        by_severity[f["severity"]] = by_severity.get(f["severity"], 0) + 1
+    by_platform = {}
+    by_status = {}
+    by_last_status = {}
+    by_device_status = dict((s, 0) for s in ("ok",) + SEVERITIES)
+    for d in devices:
+        by_platform[d["platform"]] = by_platform.get(d["platform"], 0) + 1
+        for label, n in d["week"].items():
+            by_status[label] = by_status.get(label, 0) + n
+        if not d["week_jobs"]:
+            by_status[NO_JOB_LABEL] = by_status.get(NO_JOB_LABEL, 0) + 1
+        last = d["last_job"]["label"] if d["last_job"] else NO_JOB_LABEL
+        by_last_status[last] = by_last_status.get(last, 0) + 1
+        by_device_status[d["status"]] += 1
+    return {
+        "now": now,
+        "now_iso": iso(now),
+        "week_start": now - week_days * DAY,
+        "week_days": week_days,
+        "obsolete_after_days": obsolete_after_days,
+        "min_client_version": ".".join(str(p) for p in minimum) if minimum else None,
+        "accounts": len(accounts),
+        "accounts_without_device": sum(1 for a in accounts if not a["device_count"]),
+        "devices": len(devices),
+        "devices_online": sum(1 for d in devices if d["online"]),
+        "devices_ok": by_device_status["ok"],
+        "devices_with_findings": len(devices) - by_device_status["ok"],
+        "findings": len(findings),
+        "by_finding": by_finding,
+        "by_severity": by_severity,
+        "by_device_status": by_device_status,
+        "by_platform": dict(sorted(by_platform.items())),
+        "by_status": _label_order(by_status),
+        "by_last_status": _label_order(by_last_status),
+        "worst": worst([f["severity"] for f in findings]),
+    }
+
+
+def _label_order(counts):
+    order = all_status_labels() + [NO_JOB_LABEL]
+    rank = dict((label, i) for i, label in enumerate(order))
+    return dict(sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(order)), kv[0])))
+
+
+def at_or_above(findings, severity):
+    """The findings of ``severity`` or higher ("none" -> no finding)."""
+    if severity in (None, "", "none"):
+        return []
+    floor = SEVERITY_RANK[severity]
+    return [f for f in findings if SEVERITY_RANK.get(f["severity"], -1) >= floor]
