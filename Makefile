@@ -38,7 +38,8 @@ collection-link: ## make the repository importable as unil.backup (build/collect
 
 .PHONY: lint
 lint: collection-link ## ansible-lint, production profile
-	ansible-lint --profile production
+	@# its own ANSIBLE_HOME: a copy of unil.backup that Molecule installs in ~/.ansible would shadow this tree
+	ANSIBLE_HOME=$(CURDIR)/build/lint-home ansible-lint --profile production
 
 .PHONY: sanity
 sanity: ## ansible-test sanity in a copy of the tree under build/sanity/ansible_collections/unil/backup
