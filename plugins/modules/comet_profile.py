@@ -210,7 +210,7 @@ def plan(profile, params, found, now):
     if _without_times(item) != _without_times(original):
         item["ModifyTime"] = now
 
-    rule_id, rule = find_rule(profile, item_id, vault_id)
+    rule_id, dummy = find_rule(profile, item_id, vault_id)
     if rule_id is None:
         rule_id = deterministic_guid("rule", account, item_id, vault_id)
         profile.setdefault("BackupRules", {})[rule_id] = {

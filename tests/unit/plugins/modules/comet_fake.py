@@ -110,7 +110,6 @@ class FakeClient:
         for attempt in range(1, max_attempts + 1):
             before, required = self.get_profile_and_hash(user)
             after = change(copy.deepcopy(before))
-            after = before if after is None and False else after
             if after == before or check_mode:
                 return ProfileUpdate(before, after, after != before, attempt, required)
             for fault in self.server.faults.between:
