@@ -68,9 +68,7 @@ def main(argv=None):
         admin_users[args.admin_user or "admin"] = read_password(args.admin_password_file)
     srv = CometServerStandIn(admin_users=admin_users, tls=args.tls, port=args.port, host=args.host,
                              state_file=args.state_file, cert_dir=args.cert_dir, online_ttl=args.online_ttl,
-                             installers=args.installers, verbose=args.verbose)
-    for fixture in args.fixture:
-        srv.state.load_fixture(fixture)
+                             installers=args.installers, verbose=args.verbose, fixture=args.fixture)
     if not srv.state.admins:
         sys.stderr.write("comet_server: no admin user (give --admin-password-file, a fixture with \"admins\", "
                          "or a state file that has one)\n")

@@ -601,10 +601,11 @@ class CometServerStandIn(object):
         self.state_file = state_file
         if state_file and os.path.exists(state_file):
             self.state.load(state_file)
-        for name, password in (admin_users or {}).items():
+        fixtures = fixture if isinstance(fixture, (list, tuple)) else ([] if fixture is None else [fixture])
+        for item in fixtures:
+            self.state.load_fixture(item)
+        for name, password in (admin_users or {}).items():  # explicit admins win over a fixture's "admins"
             self.state.add_admin(name, password)
-        if fixture is not None:
-            self.state.load_fixture(fixture)
         for variant, path in (installers or {}).items():
             self.state.installers[variant] = path
         self.state.state_file = state_file

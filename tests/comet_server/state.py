@@ -675,6 +675,15 @@ class State(object):
         unknown = set(fixture) - {"users", "jobs", "policies", "installers", "admins", "_comment"}
         if unknown:
             raise ValueError("unknown fixture keys: %s" % ", ".join(sorted(unknown)))
+        now = int(time.time())
+
+        def when(value):
+            """Fixture times: unix seconds, or a negative number = that many seconds before the fixture is loaded."""
+            if value is None:
+                return None
+            value = int(value)
+            return now + value if value < 0 else value
+
         with self.lock:
             self._hold_save += 1
             try:
@@ -697,12 +706,12 @@ class State(object):
                         self.add_device(name, device_id, dev.get("name", device_id), platform=dev.get("platform"),
                                         client_version=dev.get("version", "24.6.0"), online=bool(dev.get("online")),
                                         timezone=dev.get("timezone", "Europe/Zurich"),
-                                        registration_time=dev.get("registration_time"),
+                                        registration_time=when(dev.get("registration_time")),
                                         **dict((k, v) for k, v in dev.items() if k not in known))
                 for job in fixture.get("jobs") or []:
                     job = dict(job)
                     args = dict(username=job.pop("account"), device_id=job.pop("device"), status=job.pop("status"),
-                                start_time=job.pop("start"), end_time=job.pop("end", 0),
+                                start_time=when(job.pop("start")), end_time=when(job.pop("end", 0)),
                                 classification=job.pop("classification", 4001), source=job.pop("source", None),
                                 destination=job.pop("destination", None), guid=job.pop("guid", None))
                     args.update(job)
