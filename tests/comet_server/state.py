@@ -102,6 +102,16 @@ def set_path(obj, dotted, value):
         obj[keys[-1]] = value
 
 
+def deep_merge(base, extra):
+    """base with extra merged in, objects recursively (what is in base only is kept)."""
+    for key, value in (extra or {}).items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            deep_merge(base[key], value)
+        else:
+            base[key] = jsoncopy(value)
+    return base
+
+
 def job_category(status):
     status = int(status)
     if 5000 <= status <= 5999:
@@ -695,12 +705,16 @@ class State(object):
                         if not spec.get("password"):
                             raise ValueError("fixture user %r needs a password" % name)
                         self.add_user(name, spec["password"], profile=spec.get("profile"))
-                    else:
-                        if spec.get("password"):
+                    else:  # loading the same fixture again (e.g. at each restart on a state file) changes nothing
+                        if spec.get("password") and not self.check_user(name, spec["password"]):
                             self.set_password(name, spec["password"])
                         if spec.get("profile"):
-                            self.change_profile(name, mutate=lambda p, extra=spec["profile"]: p.update(jsoncopy(extra)))
+                            merged = deep_merge(jsoncopy(self.users[name]["profile"]), spec["profile"])
+                            if merged != self.users[name]["profile"]:
+                                self.change_profile(name, mutate=lambda p, m=merged: m)
                     for device_id, dev in (spec.get("devices") or {}).items():
+                        if device_id in (self.users[name]["profile"].get("Devices") or {}):
+                            continue  # already there (a state file reloaded with its fixture): the stored one wins
                         dev = dict(dev or {})
                         known = ("name", "platform", "version", "online", "timezone", "registration_time")
                         self.add_device(name, device_id, dev.get("name", device_id), platform=dev.get("platform"),
@@ -708,8 +722,13 @@ class State(object):
                                         timezone=dev.get("timezone", "Europe/Zurich"),
                                         registration_time=when(dev.get("registration_time")),
                                         **dict((k, v) for k, v in dev.items() if k not in known))
-                for job in fixture.get("jobs") or []:
+                known_jobs = set(j["GUID"] for j in self.jobs)
+                for index, job in enumerate(fixture.get("jobs") or []):
                     job = dict(job)
+                    # a stable GUID per fixture entry, so loading the same fixture again adds no duplicate
+                    job.setdefault("guid", str(uuid.uuid5(_NS, "job/%d/%s" % (index, json.dumps(job, sort_keys=True)))))
+                    if job["guid"] in known_jobs:
+                        continue
                     args = dict(username=job.pop("account"), device_id=job.pop("device"), status=job.pop("status"),
                                 start_time=when(job.pop("start")), end_time=when(job.pop("end", 0)),
                                 classification=job.pop("classification", 4001), source=job.pop("source", None),
@@ -717,7 +736,8 @@ class State(object):
                     args.update(job)
                     self.add_job(**args)
                 for pid, policy in (fixture.get("policies") or {}).items():
-                    self.add_policy(pid, policy)
+                    if pid not in self.policies or self.policies[pid]["policy"] != jsoncopy(policy):
+                        self.add_policy(pid, policy)
                 for variant, path in (fixture.get("installers") or {}).items():
                     if base_dir and not os.path.isabs(path):
                         path = os.path.join(base_dir, path)

@@ -212,3 +212,19 @@ def test_demo_fixture():
 def test_fixture_rejects_unknown_keys():
     with pytest.raises(ValueError):
         CometServerStandIn(fixture={"user": {}})
+
+
+def test_fixture_reloaded_on_state_file_changes_nothing(tmp_path):
+    state_file = str(tmp_path / "state.json")
+    with CometServerStandIn(state_file=state_file, fixture=DEMO) as srv:
+        api = Client(srv, password="demo-admin-password")
+        read = api.admin("get-user-profile-and-hash", TargetUser="pnom").body
+        read["Profile"]["Devices"]["pnom-win"]["FriendlyName"] = "renamed by an admin"
+        api.admin("set-user-profile-hash", TargetUser="pnom", ProfileData=json.dumps(read["Profile"]),
+                  RequireHash=read["ProfileHash"])
+        before = srv.state.to_dict()
+    with CometServerStandIn(state_file=state_file, fixture=DEMO) as srv:
+        after = srv.state.to_dict()
+        assert srv.state.get_profile("pnom")["Devices"]["pnom-win"]["FriendlyName"] == "renamed by an admin"
+    assert after["users"] == before["users"]
+    assert after["jobs"] == before["jobs"] and after["policies"] == before["policies"]
