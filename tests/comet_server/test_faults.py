@@ -21,7 +21,7 @@ AUTH = {"Username": ADMIN, "AuthType": "Password", "Password": ADMIN_PASSWORD}
 
 def test_two_503_then_ok(srv, api):
     srv.faults.fail_next(2, status=503)
-    first, second, third = (api.admin("list-users") for _ in range(3))
+    first, second, third = (api.admin("list-users") for _attempt in range(3))
     for answer in (first, second):
         assert answer.http_status == 503
         assert answer.body == {"Status": 503, "Message": "Service Unavailable"}
