@@ -1,0 +1,161 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""comet_fleet_report main() in-process: against the Comet Server stand-in (real client, real HTTP on 127.0.0.1)
+loaded with tests/integration/fixtures/fleet_report.json, and with the client mocked for the failure paths."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils.common import warnings as module_warnings
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.unil.backup.plugins.module_utils import _comet_api
+from ansible_collections.unil.backup.plugins.modules import comet_fleet_report
+
+ADMIN = "fleet-admin"
+ADMIN_PASSWORD = "Fl33t-admin-S3cret"
+NOW = 1795435200
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "integration", "fixtures", "fleet_report.json")
+FLEET_ENDPOINTS = ("list-users-full", "dispatcher/list-active", "get-jobs-for-date-range")
+
+EXPECTED = sorted([
+    "obsolete critical bob mac-old",
+    "no_jobs_this_week error bob mac-old",
+    "last_job_failed error bob mac-old",
+    "outdated_client warning bob mac-old",
+    "never_backed_up error dave lin-dave",
+    "last_job_failed error dave lin-dave",
+    "outdated_client warning dave lin-dave",
+    "no_device warning carol -",
+    "never_backed_up info erin lin-erin",
+    "no_jobs_this_week error frank win-frank",
+    "last_job_failed warning gina win-gina",
+    "never_backed_up error hugo dev-hugo",
+    "no_jobs_this_week error hugo dev-hugo",
+    "no_jobs_this_week error ivan ivan-150",
+    "obsolete critical ivan ivan-150-1s",
+    "no_jobs_this_week error ivan ivan-150-1s",
+])
+
+
+@pytest.fixture(scope="module")
+def server():
+    from comet_server import CometServerStandIn
+    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=FIXTURE) as srv:
+        yield srv
+
+
+def run(server, tmp_path, capsys, check_mode=False, **args):
+    full = dict(server_url=server.url, admin_username=ADMIN, admin_password=ADMIN_PASSWORD, lock_dir=str(tmp_path),
+                now=NOW, min_client_version="24.6.0", _ansible_check_mode=check_mode)
+    full.update(args)
+    capsys.readouterr()
+    module_warnings._global_warnings.clear()  # pylint: disable=protected-access
+    with patch_module_args(full):
+        with pytest.raises(SystemExit):
+            comet_fleet_report.main()
+    out = capsys.readouterr().out
+    assert ADMIN_PASSWORD not in out
+    return json.loads(out)
+
+
+def lines(result):
+    return sorted("%s %s %s %s" % (f["code"], f["severity"], f["account"], f["device_id"] or "-") for f in result["findings"])
+
+
+def calls(server):
+    out = {}
+    for entry in server.log:
+        out[entry["endpoint"]] = out.get(entry["endpoint"], 0) + 1
+    return out
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_fleet_read_once(server, tmp_path, capsys, check_mode):
+    before = len(server.log)
+    result = run(server, tmp_path, capsys, check_mode=check_mode)
+    new = server.log[before:]
+    assert sorted(e["endpoint"] for e in new) == sorted(FLEET_ENDPOINTS), "one read per endpoint, nothing else"
+    assert result["changed"] is False
+    assert lines(result) == EXPECTED
+    assert result["api"]["reads"] == 3 and result["api"]["writes"] == 0
+    summary = result["summary"]
+    assert (summary["accounts"], summary["devices"], summary["findings"]) == (10, 11, 16)
+    assert summary["by_severity"] == {"info": 1, "warning": 4, "error": 9, "critical": 2}
+    assert summary["by_platform"] == {"linux": 5, "macos": 2, "windows": 4}
+    assert summary["jobs"]["ignored_not_backup"] == 1   # bob's restore
+    devices = dict((d["device_id"], d) for d in result["devices"])
+    assert devices["lin-erin"]["last_job"]["label"] == "Running"
+    assert devices["win-alice"]["week"] == {"Success": 1, "Warning": 1}
+    assert devices["win-alice"]["online"] is True and devices["mac-old"]["online"] is False
+    assert devices["mac-old"]["last_success_age_days"] == 200
+    assert devices["lin-judy"]["findings"] == []          # exactly 7 days ago is this week
+
+
+def test_accounts_filter_still_one_read(server, tmp_path, capsys):
+    before = len(server.log)
+    result = run(server, tmp_path, capsys, accounts=["bob", "carol"])
+    assert len(server.log) - before == 3
+    assert [a["account"] for a in result["accounts"]] == ["bob", "carol"]
+    assert all(f["account"] in ("bob", "carol") for f in result["findings"])
+
+
+def test_thresholds_from_options(server, tmp_path, capsys):
+    result = run(server, tmp_path, capsys, obsolete_after_days=300, week_days=14, min_client_version=None)
+    got = lines(result)
+    assert not any(line.startswith(("obsolete", "outdated_client")) for line in got)
+    assert "no_jobs_this_week error frank win-frank" not in got   # 10 days ago is within 14 days
+
+
+@pytest.mark.parametrize("args,option", [
+    (dict(accounts=["nobody"]), "accounts"),
+    (dict(week_days=0), "week_days"),
+    (dict(obsolete_after_days=-3), "obsolete_after_days"),
+    (dict(min_client_version="latest"), "min_client_version"),
+])
+def test_bad_input_names_the_option(server, tmp_path, capsys, args, option):
+    before = len(server.log)
+    result = run(server, tmp_path, capsys, **args)
+    assert result["failed"] is True
+    assert result["msg"].startswith(option + ":"), result["msg"]
+    if option != "accounts":
+        assert len(server.log) == before, "bad options fail before the server is read"
+
+
+def test_wrong_password_fails_without_echoing_it(server, tmp_path, capsys):
+    result = run(server, tmp_path, capsys, admin_password="wrong-" + ADMIN_PASSWORD[:4])
+    assert result["failed"] is True
+    assert "list-users-full" in result["msg"] and "403" in result["msg"]
+
+
+class _FailingClient(object):
+    """The client mocked: the jobs read fails after the first two reads succeeded."""
+
+    stats = {"reads": 0, "writes": 0, "retries": 0, "conflicts": 0}
+
+    @classmethod
+    def from_module(cls, module):
+        return cls()
+
+    def call(self, endpoint, params=None):
+        self.stats["reads"] += 1
+        return {"pnom": {"Username": "pnom", "Devices": {}}}
+
+    def list_active(self, user=None):
+        self.stats["reads"] += 1
+        return {}
+
+    def jobs_for_date_range(self, start, end):
+        raise _comet_api.CometApiError("get-jobs-for-date-range", 503, "Service Unavailable")
+
+
+def test_api_error_is_reported(server, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(comet_fleet_report, "CometAdminClient", _FailingClient)
+    result = run(server, tmp_path, capsys)
+    assert result["failed"] is True
+    assert "get-jobs-for-date-range" in result["msg"] and "503" in result["msg"]
+    assert result["api"]["reads"] == 2
