@@ -60,7 +60,7 @@ docs: ## build the collection tarball, install it, and render every module's and
 
 .PHONY: unit
 unit: collection-link ## pytest unit tests (module logic, module_utils, the stand-ins' own tests)
-	$(PYTEST) tests/unit tests/comet_server
+	$(PYTEST) tests/unit tests/comet_server tests/installers
 
 .PHONY: integration
 integration: collection-link ## tests against the Comet Server stand-in (real HTTP, real ansible-playbook)
