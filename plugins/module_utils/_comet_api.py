@@ -1,0 +1,520 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Comet Server admin API client used by every comet_* module.
+
+PRIVATE to the unil.backup collection: not a public API, it may change without notice.
+
+- comet_argument_spec(): the shared connection options (documented in the unil.backup.comet doc fragment).
+- CometAdminClient: POSTs form-encoded admin calls through ansible.module_utils.urls, retries transient failures
+  with a bounded exponential backoff, maps failures to CometApiError (never a password, never a traceback), and
+  offers a read-modify-write helper (update_profile) serialised per account by a lock file.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import hashlib
+import http.client
+import json
+import os
+import socket
+import ssl
+import tempfile
+import time
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - the controller is POSIX; keep the import test happy elsewhere
+    fcntl = None
+
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode, urlsplit
+
+from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.urls import Request, SSLValidationError
+
+ProfileUpdate = collections.namedtuple("ProfileUpdate", "before after changed attempts profile_hash")
+
+# Calls that change something on the server (counted as writes; everything else is a read).
+WRITE_ENDPOINTS = frozenset([
+    "set-user-profile", "set-user-profile-hash", "policies/set", "policies/new", "policies/delete", "revoke-device",
+    "create-install-token", "dispatcher/refetch-profile", "reset-user-password", "add-user", "delete-user",
+])
+
+REDACTED = "********"
+MAX_BACKOFF = 10.0
+MAX_MESSAGE = 500
+
+
+def comet_argument_spec():
+    """The connection options every comet_* module merges into its argument_spec."""
+    return dict(
+        server_url=dict(type="str", required=True, fallback=(env_fallback, ["COMET_SERVER_URL"])),
+        admin_username=dict(type="str", required=True, fallback=(env_fallback, ["COMET_ADMIN_USERNAME"])),
+        admin_password=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["COMET_ADMIN_PASSWORD"])),
+        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["COMET_VALIDATE_CERTS"])),
+        ca_path=dict(type="path", fallback=(env_fallback, ["COMET_CA_PATH"])),
+        timeout=dict(type="int", default=30),
+        lock_dir=dict(type="path"),
+    )
+
+
+class CometApiError(Exception):
+    """A failed admin API call. ``endpoint`` (e.g. "set-user-profile-hash"), ``status`` (Comet's Status or the HTTP
+    status, None for a transport failure) and ``message`` (Comet's Message or the transport error). It never carries
+    a password, a request body nor a chained exception."""
+
+    def __init__(self, endpoint, status=None, message=""):
+        self.endpoint = endpoint
+        self.status = status
+        self.message = message
+        super().__init__(endpoint, status, message)
+
+    def __str__(self):
+        if self.status is None:
+            return "Comet Server API %s failed: %s" % (self.endpoint, self.message)
+        return "Comet Server API %s failed: %s %s" % (self.endpoint, self.status, self.message)
+
+    def __repr__(self):
+        return "%s(%r, %r, %r)" % (type(self).__name__, self.endpoint, self.status, self.message)
+
+
+class CometAuthError(CometApiError):
+    """The server refused the admin credentials (HTTP/Status 401 or 403)."""
+
+    def __str__(self):
+        return "%s (authentication refused: check admin_username and admin_password)" % super().__str__()
+
+
+class CometConflictError(CometApiError):
+    """A hash-checked write was refused because the object changed since it was read. ``maybe_applied`` is True when
+    an earlier attempt of the same write lost its answer (it may have been stored)."""
+
+    maybe_applied = False
+
+
+def _lock_name(key):
+    return hashlib.sha256(key.encode("utf-8")).hexdigest() + ".lock"
+
+
+def default_lock_dir():
+    return os.path.join(tempfile.gettempdir(), "unil_backup_locks_%d" % os.getuid())
+
+
+class _AccountLock:
+    """An exclusive fcntl.flock on <lock_dir>/<sha256(key)>.lock, held for a whole read-modify-write."""
+
+    def __init__(self, lock_dir, key, timeout):
+        self.path = os.path.join(lock_dir, _lock_name(key))
+        self.timeout = timeout
+        self.fd = None
+
+    def __enter__(self):
+        if fcntl is None:  # pragma: no cover
+            raise CometApiError("(lock)", None, "fcntl is not available: the controller must be a POSIX system")
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self.timeout
+        pause = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise CometApiError("(lock)", None, "timed out after %ds waiting for the lock %s held by another "
+                                        "process writing to the same account" % (self.timeout, self.path))
+                time.sleep(pause)
+                pause = min(pause * 2, 0.1)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self.fd)
+            self.fd = None
+        return False
+
+
+def _redact(text, secrets):
+    text = str(text)
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, REDACTED)
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + "..."
+    return text
+
+
+def _encode_value(value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, str):
+        return value
+    # dict, list, bool, int, float, None: JSON text in the form field (bool -> true/false)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+class _Transient(Exception):
+    """Internal: a failure worth retrying (5xx, timeout, dropped connection, truncated or non-JSON answer)."""
+
+    def __init__(self, status, message):
+        Exception.__init__(self, status, message)
+        self.status = status
+        self.message = message
+
+
+class CometAdminClient:
+    """Client of the Comet Server admin API (/api/v1/admin/...).
+
+    ``stats``: reads, writes (HTTP requests sent, by kind), calls (all requests sent), retries (transport retries and
+    conflict retries), conflicts (refused hash-checked writes), endpoints ({endpoint: requests sent})."""
+
+    def __init__(self, server_url, admin_username, admin_password, validate_certs=True, ca_path=None, timeout=30,
+                 lock_dir=None, retries=4, backoff=0.5, sleep=time.sleep, lock_timeout=None):
+        server_url = str(server_url or "").strip()
+        parts = urlsplit(server_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("server_url must be an http:// or https:// URL, got %r" % server_url)
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("server_url must not contain credentials (use admin_username and admin_password)")
+        if parts.query or parts.fragment:
+            raise ValueError("server_url must not contain a query or a fragment")
+        self.server_url = server_url.rstrip("/") + "/"
+        self.admin_username = admin_username
+        self._password = admin_password
+        self.validate_certs = bool(validate_certs)
+        self.ca_path = ca_path
+        self.timeout = int(timeout)
+        self.lock_dir = lock_dir
+        self.retries = max(0, int(retries))
+        self.backoff = float(backoff)
+        self.sleep = sleep
+        self.lock_timeout = lock_timeout if lock_timeout is not None else max(300, 10 * self.timeout)
+        self.stats = {"reads": 0, "writes": 0, "retries": 0, "conflicts": 0, "calls": 0, "endpoints": {}}
+        self.last_attempts = 0
+        self._request = Request(
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+            timeout=self.timeout, validate_certs=self.validate_certs, ca_path=ca_path, follow_redirects="none",
+            http_agent="unil.backup-comet-api", use_netrc=False, force_basic_auth=False)
+
+    def __repr__(self):
+        return "CometAdminClient(%r, %r, <password hidden>)" % (self.server_url, self.admin_username)
+
+    @classmethod
+    def from_module(cls, module, **kwargs):
+        p = module.params
+        try:
+            return cls(p["server_url"], p["admin_username"], p["admin_password"], validate_certs=p["validate_certs"],
+                       ca_path=p.get("ca_path"), timeout=p.get("timeout") or 30, lock_dir=p.get("lock_dir"), **kwargs)
+        except ValueError as exc:
+            module.fail_json(msg=str(exc))
+
+    # ------------------------------------------------------------------ transport
+
+    def _secrets(self, params):
+        secrets = [self._password]
+        for key in ("TargetPassword", "Password", "NewPassword"):
+            if params and isinstance(params.get(key), str):
+                secrets.append(params[key])
+        return secrets
+
+    def _url(self, endpoint):
+        return self.server_url + "api/v1/admin/" + endpoint.strip("/")
+
+    def _count(self, endpoint):
+        self.stats["calls"] += 1
+        self.stats["writes" if endpoint in WRITE_ENDPOINTS else "reads"] += 1
+        self.stats["endpoints"][endpoint] = self.stats["endpoints"].get(endpoint, 0) + 1
+
+    def backoff_delay(self, attempt):
+        """Seconds to wait before retry number ``attempt`` (1-based): backoff * 2^(attempt-1), at most MAX_BACKOFF."""
+        return min(self.backoff * (2 ** (attempt - 1)), MAX_BACKOFF)
+
+    def _attempt(self, endpoint, body, secrets):
+        """One HTTP request. Returns (http_status, payload) or raises _Transient / CometApiError."""
+        failure = None
+        try:
+            response = self._request.open("POST", self._url(endpoint), data=body)
+            try:
+                status = response.getcode()
+                data = response.read()
+            finally:
+                response.close()
+        except HTTPError as exc:
+            status = exc.code
+            try:
+                data = exc.read()
+            except (OSError, http.client.HTTPException, ValueError):
+                data = b""
+            finally:
+                exc.close()
+            reason = exc.reason
+            if 300 <= status < 400:
+                failure = CometApiError(endpoint, status, _redact("unexpected redirect (%s) to %s" % (
+                    reason, exc.headers.get("Location", "?")), secrets))
+            else:
+                message = self._message_from(data) or str(reason or "HTTP error")
+                message = _redact(message, secrets)
+                if status >= 500:
+                    failure = _Transient(status, message)
+                elif status in (401, 403):
+                    failure = CometAuthError(endpoint, status, message)
+                else:
+                    failure = CometApiError(endpoint, status, message)
+        except SSLValidationError as exc:
+            failure = CometApiError(endpoint, None, _redact("TLS certificate verification failed: %s" % exc, secrets))
+        except URLError as exc:
+            failure = self._url_error(endpoint, exc.reason, secrets)
+        except (socket.timeout, TimeoutError):
+            failure = _Transient(None, "timed out after %ss" % self.timeout)
+        except ssl.SSLError as exc:
+            failure = self._url_error(endpoint, exc, secrets)
+        except (http.client.HTTPException, ConnectionError, OSError) as exc:
+            failure = _Transient(None, _redact("connection failed (%s: %s)" % (type(exc).__name__, exc), secrets))
+        if failure is not None:
+            raise failure
+        return status, data
+
+    def _url_error(self, endpoint, reason, secrets):
+        if isinstance(reason, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(reason):
+            detail = getattr(reason, "verify_message", None) or str(reason)
+            return CometApiError(endpoint, None, _redact(
+                "TLS certificate verification failed (%s): set ca_path to the CA that signed the server certificate "
+                "(or validate_certs=false on a test server only)" % detail, secrets))
+        if isinstance(reason, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+            return _Transient(None, _redact("TLS connection closed (%s)" % reason, secrets))
+        if isinstance(reason, ssl.SSLError):
+            return CometApiError(endpoint, None, _redact("TLS error: %s" % reason, secrets))
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            return _Transient(None, "timed out after %ss" % self.timeout)
+        if isinstance(reason, socket.gaierror):
+            return CometApiError(endpoint, None, _redact("cannot resolve the server name (%s)" % reason, secrets))
+        return _Transient(None, _redact("connection failed (%s)" % reason, secrets))
+
+    @staticmethod
+    def _message_from(data):
+        try:
+            decoded = json.loads(data.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            text = data.decode("utf-8", "replace").strip() if isinstance(data, bytes) else ""
+            return text[:200]
+        if isinstance(decoded, dict) and decoded.get("Message") is not None:
+            return str(decoded["Message"])
+        return ""
+
+    def _send(self, endpoint, params, raw):
+        """POST with retries. Returns the decoded JSON (or bytes when raw)."""
+        endpoint = str(endpoint).strip("/")
+        params = dict(params or {})
+        form = [("Username", self.admin_username), ("AuthType", "Password"), ("Password", self._password)]
+        for key in sorted(params):
+            if params[key] is not None:
+                form.append((key, _encode_value(params[key])))
+        body = urlencode(form)
+        secrets = self._secrets(params)
+        del form
+        attempt = 0
+        while True:
+            attempt += 1
+            self.last_attempts = attempt
+            self._count(endpoint)
+            error = None
+            try:
+                status, data = self._attempt(endpoint, body, secrets)
+                if raw:
+                    return data
+                try:
+                    decoded = json.loads(data.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    raise _Transient(status, "the answer is not JSON (truncated or not a Comet Server?)")
+                if isinstance(decoded, dict) and isinstance(decoded.get("Status"), int) and decoded["Status"] >= 400:
+                    status = decoded["Status"]
+                    message = _redact(decoded.get("Message") or "error", secrets)
+                    if status in (401, 403):
+                        raise CometAuthError(endpoint, status, message)
+                    raise CometApiError(endpoint, status, message)
+                return decoded
+            except _Transient as exc:
+                error = (exc.status, exc.message)
+            if attempt > self.retries:
+                message = error[1]
+                if attempt > 1:
+                    message = "%s (after %d attempts)" % (message, attempt)
+                # raised outside any except block: no chained exception can carry the request
+                raise CometApiError(endpoint, error[0], message)
+            self.stats["retries"] += 1
+            self.sleep(self.backoff_delay(attempt))
+
+    def call(self, endpoint, params=None):
+        """POST to /api/v1/admin/<endpoint>; the decoded JSON answer. Raises CometApiError."""
+        return self._send(endpoint, params, raw=False)
+
+    def call_raw(self, endpoint, params=None):
+        """POST to /api/v1/admin/<endpoint>; the answer's bytes (downloads). Raises CometApiError."""
+        return self._send(endpoint, params, raw=True)
+
+    # ------------------------------------------------------------------ locking
+
+    def _lock_dir(self):
+        path = self.lock_dir
+        default = not path
+        if default:
+            path = default_lock_dir()
+        try:
+            os.makedirs(path, mode=0o700)
+        except OSError:
+            if not os.path.isdir(path):
+                raise CometApiError("(lock)", None, "lock_dir %s cannot be created" % path)
+        if default:
+            info = os.stat(path)
+            if info.st_uid != os.getuid():
+                raise CometApiError("(lock)", None, "lock_dir %s belongs to another user: set lock_dir" % path)
+            if info.st_mode & 0o077:
+                os.chmod(path, 0o700)
+        return path
+
+    def lock(self, key):
+        """Context manager: the exclusive per-account lock for ``key`` (the account name)."""
+        return _AccountLock(self._lock_dir(), self.server_url + key, self.lock_timeout)
+
+    # ------------------------------------------------------------------ profiles
+
+    def get_profile_and_hash(self, user):
+        answer = self.call("get-user-profile-and-hash", {"TargetUser": user})
+        if not isinstance(answer, dict) or not isinstance(answer.get("Profile"), dict) or "ProfileHash" not in answer:
+            raise CometApiError("get-user-profile-and-hash", None, "unexpected answer (no Profile/ProfileHash)")
+        return answer["Profile"], answer["ProfileHash"]
+
+    def get_profile_hash(self, user):
+        answer = self.call("get-user-profile-hash", {"TargetUser": user})
+        if not isinstance(answer, dict) or "ProfileHash" not in answer:
+            raise CometApiError("get-user-profile-hash", None, "unexpected answer (no ProfileHash)")
+        return answer["ProfileHash"]
+
+    def _conditional_write(self, endpoint, params, fresh_hash, required_hash):
+        """A hash-checked write. On failure, a fresh hash different from ``required_hash`` means a conflict."""
+        failure = None
+        try:
+            answer = self.call(endpoint, params)
+        except CometAuthError:
+            raise
+        except CometApiError as exc:
+            if exc.status is not None and exc.status < 400:
+                raise
+            failure = exc
+        if failure is None:
+            return answer
+        maybe_applied = self.last_attempts > 1
+        try:
+            current = fresh_hash()
+        except CometApiError:
+            current = required_hash
+        if current == required_hash:
+            raise failure
+        self.stats["conflicts"] += 1
+        conflict = CometConflictError(endpoint, failure.status, failure.message)
+        conflict.maybe_applied = maybe_applied
+        raise conflict
+
+    def set_profile_hash(self, user, profile, required_hash):
+        """Write ``profile`` if the stored hash is still ``required_hash``; the new hash. Raises CometConflictError."""
+        answer = self._conditional_write("set-user-profile-hash",
+                                         {"TargetUser": user, "ProfileData": profile, "RequireHash": required_hash},
+                                         lambda: self.get_profile_hash(user), required_hash)
+        if isinstance(answer, dict) and answer.get("ProfileHash"):
+            return answer["ProfileHash"]
+        return self.get_profile_hash(user)
+
+    def _update(self, read, write, key, change, check_mode, max_attempts, what):
+        max_attempts = max(1, int(max_attempts))
+        first_before = None
+        pending = None  # what an ambiguous (answer lost) earlier write tried to store
+        with self.lock(key):
+            for attempt in range(1, max_attempts + 1):
+                before, current_hash = read()
+                if first_before is None:
+                    first_before = copy.deepcopy(before)
+                work = copy.deepcopy(before)
+                result = change(work)
+                after = work if result is None else result
+                if after == before:
+                    if pending is not None and before == pending:
+                        # our earlier write was stored although its answer was lost
+                        return ProfileUpdate(first_before, after, True, attempt, current_hash)
+                    return ProfileUpdate(before, after, False, attempt, current_hash)
+                if check_mode:
+                    return ProfileUpdate(before, after, True, attempt, current_hash)
+                try:
+                    new_hash = write(after, current_hash)
+                except CometConflictError as exc:
+                    if exc.maybe_applied:
+                        pending = copy.deepcopy(after)
+                    if attempt < max_attempts:
+                        self.stats["retries"] += 1
+                    continue
+                return ProfileUpdate(before, after, True, attempt, new_hash)
+        raise CometConflictError(what[0], None, "%s %r changed under us on each of %d attempts (someone else keeps "
+                                 "writing it); giving up" % (what[1], key, max_attempts))
+
+    def update_profile(self, user, change, check_mode=False, max_attempts=10):
+        """Read-modify-write of ``user``'s profile, serialised by the account lock, retried on conflict.
+
+        ``change(profile_copy)`` edits the copy in place and/or returns the new profile; it must be deterministic and
+        idempotent (it runs again on a fresh copy after a conflict). Writes only when the result differs."""
+        return self._update(lambda: self.get_profile_and_hash(user),
+                            lambda after, current: self.set_profile_hash(user, after, current),
+                            user, change, check_mode, max_attempts, ("set-user-profile-hash", "the profile of"))
+
+    # ------------------------------------------------------------------ policies
+
+    def get_policy(self, policy_id):
+        answer = self.call("policies/get", {"PolicyID": policy_id})
+        if not isinstance(answer, dict) or not isinstance(answer.get("Policy"), dict):
+            raise CometApiError("policies/get", None, "unexpected answer (no Policy)")
+        return answer["Policy"], answer.get("PolicyHash")
+
+    def set_policy_hash(self, policy_id, policy, required_hash):
+        self._conditional_write("policies/set", {"PolicyID": policy_id, "Policy": policy, "CheckPolicyHash": required_hash},
+                                lambda: self.get_policy(policy_id)[1], required_hash)
+        return self.get_policy(policy_id)[1]
+
+    def update_policy(self, policy_id, change, check_mode=False, max_attempts=10):
+        """Read-modify-write of a policy with CheckPolicyHash; same rules as update_profile."""
+        return self._update(lambda: self.get_policy(policy_id),
+                            lambda after, current: self.set_policy_hash(policy_id, after, current),
+                            "policy:" + policy_id, change, check_mode, max_attempts, ("policies/set", "the policy"))
+
+    # ------------------------------------------------------------------ helpers
+
+    def server_version(self):
+        return self.call("meta/version")
+
+    def list_users(self):
+        return self.call("list-users")
+
+    def list_active(self, user=None):
+        return self.call("dispatcher/list-active", {"UserNameFilter": user} if user else None)
+
+    def refetch_profile(self, target_id):
+        return self.call("dispatcher/refetch-profile", {"TargetID": target_id})
+
+    def revoke_device(self, user, device_id):
+        return self.call("revoke-device", {"TargetUser": user, "TargetDevice": device_id})
+
+    def jobs_for_user(self, user):
+        return self.call("get-jobs-for-user", {"TargetUser": user})
+
+    def jobs_for_date_range(self, start, end):
+        return self.call("get-jobs-for-date-range", {"Start": int(start), "End": int(end)})
+
+    def create_install_token(self, user, password, server=None):
+        params = {"TargetUser": user, "TargetPassword": password}
+        if server:
+            params["Server"] = server
+        answer = self.call("create-install-token", params)
+        return answer.get("InstallToken") if isinstance(answer, dict) else answer
