@@ -1,0 +1,155 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures for the stand-in .run installer tests: builds, a live Comet Server stand-in, throwaway install roots."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))  # tests/ (comet_server), also when pytest.ini's pythonpath is not used
+
+import build_comet_run  # noqa: E402
+from comet_server import CometServerStandIn  # noqa: E402
+
+ADMIN = "admin"
+ADMIN_PASSWORD = "Adm1n-Run-S3cret-q9"
+USER = "pnom"
+# distinctive, so that a search for it in files, argv and environments cannot match by chance
+PASSWORD = "Pw-Zx9Qk7Lm2Vb8Nc4Rt6-unique"
+BRAND = "CometBackupUNIL"
+OLD, NEW = "24.6.0", "24.9.1"
+
+
+def short_hostname():
+    return subprocess.run(["hostname", "-s"], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory):
+    """{version: path} of the built .run files (default brand and server)."""
+    out = tmp_path_factory.mktemp("runs")
+    return {v: build_comet_run.build(v, str(out))[0] for v in (OLD, NEW)}
+
+
+@pytest.fixture
+def server():
+    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}) as srv:
+        srv.state.add_user(USER, PASSWORD)
+        yield srv
+
+
+def admin(srv, endpoint, **params):
+    params.update({"Username": ADMIN, "AuthType": "Password", "Password": ADMIN_PASSWORD})
+    data = urllib.parse.urlencode(params).encode()
+    with urllib.request.urlopen(srv.url + "api/v1/admin/" + endpoint, data=data, timeout=10) as resp:
+        return json.load(resp)
+
+
+def devices(srv, account=USER):
+    return srv.state.get_profile(account).get("Devices") or {}
+
+
+def pids_matching(text):
+    """PIDs of processes whose command line holds `text` (e.g. one test's install root)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if text in cmdline and int(entry) != os.getpid():
+            found.append(int(entry))
+    return found
+
+
+def wait_for(predicate, timeout=20.0, step=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+class Host(object):
+    """A throwaway 'host': STANDIN_INSTALL_ROOT (test-only prefix for /opt) and HOME under tmp_path."""
+
+    def __init__(self, tmp_path):
+        self.root = str(tmp_path / "root")
+        self.home = str(tmp_path / "home")
+        os.makedirs(self.home)
+        self.install_dir = os.path.join(self.root, "opt", BRAND)
+        self.config = os.path.join(self.home, ".config", "backup-tool", "config.dat")
+
+    def env(self, **extra):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WRITE_INSTALL_LOG", "OVERRIDE_INSTALL"))}
+        env.update({"STANDIN_INSTALL_ROOT": self.root, "HOME": self.home, "STANDIN_HEARTBEAT_SECONDS": "1"})
+        env.update(extra)
+        return env
+
+    def install(self, run, answers=None, **env):
+        """Run the .run; answers: list of lines for stdin (None: stdin closed at once)."""
+        data = "" if answers is None else "".join(a + "\n" for a in answers)
+        return subprocess.run([run], input=data, capture_output=True, text=True, env=self.env(**env), timeout=60)
+
+    def tool(self, *args, stdin=None, **env):
+        return subprocess.run([os.path.join(self.install_dir, "backup-tool")] + list(args), input=stdin or "",
+                              capture_output=True, text=True, env=self.env(**env), timeout=60)
+
+    def out(self, *args):
+        res = self.tool(*args)
+        assert res.returncode == 0, res.stderr
+        return res.stdout.strip()
+
+    def supervisor_pid(self):
+        try:
+            with open(os.path.join(self.install_dir, "daemon.pid")) as handle:
+                pid = int(handle.read().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if pid in pids_matching(self.install_dir + "/backup-daemon-start") else None
+
+    def processes(self):
+        return pids_matching(self.install_dir + "/")
+
+    def delegates(self):
+        return pids_matching(self.install_dir + "/backup-tool cmd")
+
+    def cleanup(self):
+        """Stop the daemons this test's installs started (by their PIDs, found through this root only)."""
+        pid = self.supervisor_pid()
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            wait_for(lambda: pid not in pids_matching(self.install_dir + "/"), timeout=10)
+        for pid in self.processes():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def host(tmp_path):
+    h = Host(tmp_path)
+    yield h
+    h.cleanup()
+
+
+@pytest.fixture
+def first_answers(server):
+    """The four answers of a first installation: user, password, server URL, device name (blank: hostname)."""
+    return [USER, PASSWORD, server.url, ""]
