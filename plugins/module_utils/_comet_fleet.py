@@ -280,7 +280,8 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
         age = now - last_success_time
         findings.append(_finding(
             "obsolete", "critical", account, device_id, name,
-            "%s: last successful backup %s, %d days ago (more than %d)" % (where, iso(last_success_time), _days(age), obsolete_after_days),
+            "%s: no successful backup for more than %d days (last one %s, %d days ago)"
+            % (where, obsolete_after_days, iso(last_success_time), _days(age)),
             last_success_time=last_success_time, age_days=_days(age), threshold_days=obsolete_after_days))
     if not week:
         findings.append(_finding(
@@ -421,8 +422,6 @@ def fleet_summary(accounts, devices, findings, now, obsolete_after_days, week_da
         by_platform[d["platform"]] = by_platform.get(d["platform"], 0) + 1
         for label, n in d["week"].items():
             by_status[label] = by_status.get(label, 0) + n
-        if not d["week_jobs"]:
-            by_status[NO_JOB_LABEL] = by_status.get(NO_JOB_LABEL, 0) + 1
         last = d["last_job"]["label"] if d["last_job"] else NO_JOB_LABEL
         by_last_status[last] = by_last_status.get(last, 0) + 1
         by_device_status[d["status"]] += 1
@@ -439,6 +438,7 @@ def fleet_summary(accounts, devices, findings, now, obsolete_after_days, week_da
         "devices_online": sum(1 for d in devices if d["online"]),
         "devices_ok": by_device_status["ok"],
         "devices_with_findings": len(devices) - by_device_status["ok"],
+        "devices_without_jobs_this_week": sum(1 for d in devices if not d["week_jobs"]),
         "findings": len(findings),
         "by_finding": by_finding,
         "by_severity": by_severity,

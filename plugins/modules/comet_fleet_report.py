@@ -213,9 +213,9 @@ findings:
       type: dict
 summary:
   description: "Fleet totals - C(accounts), C(accounts_without_device), C(devices), C(devices_online), C(devices_ok),
-    C(devices_with_findings), C(findings), C(by_finding), C(by_severity), C(by_device_status), C(by_platform),
-    C(by_status) (backup jobs of the window by label, plus C(No jobs) = devices without any), C(by_last_status)
-    (devices by the label of their last job), C(worst), C(now), C(now_iso), C(week_start), C(week_days),
+    C(devices_with_findings), C(devices_without_jobs_this_week), C(findings), C(by_finding), C(by_severity),
+    C(by_device_status), C(by_platform), C(by_status) (backup jobs of the window by label), C(by_last_status)
+    (devices by the label of their last backup job, C(No jobs) when none is known), C(worst), C(now), C(now_iso), C(week_start), C(week_days),
     C(obsolete_after_days), C(min_client_version), C(jobs) (C(read), C(ignored_not_backup), C(ignored_unknown_device))."
   returned: success
   type: dict

@@ -1,0 +1,242 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/report.yml (role unil.backup.fleet_report) run by real ansible-playbook against the Comet Server stand-in
+seeded with fixtures/fleet_report.json: the report's findings, its files, one server read per endpoint whatever the
+number of hosts, fail_on, check mode, bad input; plus figures on a generated larger fleet (printed, not asserted)."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from comet_server import CometServerStandIn
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "fleet_report.json")
+PLAYBOOK = os.path.join(ROOT, "playbooks", "report.yml")
+ADMIN = "fleet-admin"
+ADMIN_PASSWORD = "Fl33t-pl4ybook-never-printed"
+NOW = 1795435200  # 2026-11-23T12:00:00Z, the fixture's reference time
+STAMP = "20261123T120000Z"
+FLEET_ENDPOINTS = ["dispatcher/list-active", "get-jobs-for-date-range", "list-users-full"]
+
+EXPECTED = sorted([
+    "obsolete critical bob mac-old",
+    "no_jobs_this_week error bob mac-old",
+    "last_job_failed error bob mac-old",
+    "outdated_client warning bob mac-old",
+    "never_backed_up error dave lin-dave",
+    "last_job_failed error dave lin-dave",
+    "outdated_client warning dave lin-dave",
+    "no_device warning carol -",
+    "never_backed_up info erin lin-erin",
+    "no_jobs_this_week error frank win-frank",
+    "last_job_failed warning gina win-gina",
+    "never_backed_up error hugo dev-hugo",
+    "no_jobs_this_week error hugo dev-hugo",
+    "no_jobs_this_week error ivan ivan-150",
+    "obsolete critical ivan ivan-150-1s",
+    "no_jobs_this_week error ivan ivan-150-1s",
+])
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server():
+    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=FIXTURE) as srv:
+        yield srv
+
+
+def playbook(srv, tmp_path, extra, *options, hosts=3):
+    """ansible-playbook playbooks/report.yml over ``hosts`` local hosts; the connection settings in a 0600 extra-vars
+    file. Returns (rc, output, seconds)."""
+    secrets = tmp_path / "comet-connection.yml"
+    if not secrets.exists():
+        fd = os.open(str(secrets), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            yaml.safe_dump({"fleet_report_server_url": srv.url, "fleet_report_admin_username": ADMIN,
+                            "fleet_report_admin_password": ADMIN_PASSWORD}, f)
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"fleet": {"hosts": dict(
+        ("host-%02d" % i, {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}) for i in range(hosts))}}))
+    extra_file = tmp_path / "extra.yml"
+    extra_file.write_text(yaml.safe_dump(dict({"fleet_report_hosts": "fleet", "fleet_report_now": NOW,
+                                               "fleet_report_min_client_version": "24.6.0"}, **extra)))
+    env = dict(os.environ,
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
+               ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), ANSIBLE_HOME=str(tmp_path / "ansible-home"))
+    for name in ("COMET_SERVER_URL", "COMET_ADMIN_USERNAME", "COMET_ADMIN_PASSWORD"):
+        env.pop(name, None)
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
+           "-e", "@" + str(secrets), "-e", "@" + str(extra_file), PLAYBOOK] + list(options)
+    started = time.time()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    seconds = time.time() - started
+    print("$ ansible-playbook playbooks/report.yml %s (%d hosts, %.1f s, rc %d)" % (" ".join(options), hosts, seconds, proc.returncode))
+    assert ADMIN_PASSWORD not in proc.stdout, "the admin password appears in the playbook output"
+    return proc.returncode, proc.stdout, seconds
+
+
+def recap(output):
+    out = {}
+    for line in output.split("PLAY RECAP")[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            out[match.group(1)] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2)))
+    return out
+
+
+def calls(srv, since=0):
+    out = {}
+    for entry in srv.log[since:]:
+        out[entry["endpoint"]] = out.get(entry["endpoint"], 0) + 1
+    return out
+
+
+def finding_lines(findings):
+    return sorted("%s %s %s %s" % (f["code"], f["severity"], f["account"], f["device_id"] or "-") for f in findings)
+
+
+def test_report_files_findings_and_one_read(server, tmp_path):
+    out_dir = tmp_path / "reports"
+    rc, out, seconds = playbook(server, tmp_path, {"fleet_report_dir": str(out_dir)}, "-vvv")
+    assert rc == 0, out
+    # one read per endpoint for the whole fleet, although the play has 3 hosts
+    assert calls(server) == dict((e, 1) for e in FLEET_ENDPOINTS), calls(server)
+    assert set(recap(out)) == {"host-00", "host-01", "host-02"}
+
+    files = sorted(os.listdir(str(out_dir)))
+    assert files == ["fleet-report-%s-findings.csv" % STAMP, "fleet-report-%s.json" % STAMP, "fleet-report-%s.md" % STAMP]
+    for name in files:
+        assert (os.stat(str(out_dir / name)).st_mode & 0o777) == 0o640
+    assert (os.stat(str(out_dir)).st_mode & 0o777) == 0o750
+
+    report = json.loads((out_dir / ("fleet-report-%s.json" % STAMP)).read_text())
+    assert finding_lines(report["findings"]) == EXPECTED
+    summary = report["summary"]
+    assert (summary["accounts"], summary["devices"], summary["findings"]) == (10, 11, 16)
+    assert summary["by_finding"] == {"obsolete": 2, "never_backed_up": 3, "no_jobs_this_week": 5, "last_job_failed": 3,
+                                     "no_device": 1, "outdated_client": 2}
+    assert summary["by_severity"] == {"info": 1, "warning": 4, "error": 9, "critical": 2}
+    assert summary["now_iso"] == "2026-11-23T12:00:00Z"
+    assert report["api"]["reads"] == 3
+
+    markdown = (out_dir / ("fleet-report-%s.md" % STAMP)).read_text()
+    assert markdown.startswith("# Comet Backup fleet report - 2026-11-23T12:00:00Z")
+    assert "| critical | obsolete | bob | MacBook-2019 (mac-old) |" in markdown
+    # a device name with a pipe and markup does not break the tables
+    assert '=HYPERLINK("http://x")\\|pc &lt;b&gt;' in markdown
+    assert "<b>" not in markdown
+    for line in markdown.splitlines():
+        if line.startswith("| ") and "dev-hugo" in line:
+            assert len(re.findall(r"(?<!\\)\|", line)) == 6, line
+
+    with open(str(out_dir / ("fleet-report-%s-findings.csv" % STAMP)), newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 16
+    assert rows[0]["severity"] == "critical"
+    hugo = [r for r in rows if r["device_id"] == "dev-hugo"]
+    assert hugo and all(r["device_name"] == "'" + '=HYPERLINK("http://x")|pc <b>' for r in hugo), hugo
+
+    assert "Fleet report 2026-11-23T12:00:00Z: 10 accounts (1 without device), 11 devices" in out
+    assert "CRITICAL device MacBook-2019 (mac-old, account bob)" in out
+    print("figures (fixture fleet): %d accounts, %d devices, %d findings, %d API calls, %.1f s"
+          % (summary["accounts"], summary["devices"], summary["findings"], len(server.log), seconds))
+
+
+def test_same_time_same_report_and_fail_on(server, tmp_path):
+    out_dir = tmp_path / "reports"
+    rc, out, dummy = playbook(server, tmp_path, {"fleet_report_dir": str(out_dir)}, hosts=1)
+    assert rc == 0, out
+    first = dict((n, (out_dir / n).read_text()) for n in os.listdir(str(out_dir)))
+
+    # the same report time again: same files, nothing changed; fail_on=critical fails after writing
+    rc, out, dummy = playbook(server, tmp_path, {"fleet_report_dir": str(out_dir), "fleet_report_fail_on": "critical"}, hosts=1)
+    assert rc != 0, out
+    assert "2 finding(s) of severity critical or higher (fleet_report_fail_on): obsolete" in out, out
+    assert recap(out)["host-00"]["changed"] == 0, out
+    assert dict((n, (out_dir / n).read_text()) for n in os.listdir(str(out_dir))) == first
+
+    # only bob and carol, fail on warning: carol has no device
+    rc, out, dummy = playbook(server, tmp_path, {"fleet_report_dir": str(tmp_path / "r2"), "fleet_report_fail_on": "warning",
+                                                 "fleet_report_accounts": ["carol"], "fleet_report_formats": ["json"],
+                                                 "fleet_report_timestamp": False}, hosts=1)
+    assert rc != 0, out
+    assert "1 finding(s) of severity warning or higher (fleet_report_fail_on): no_device" in out, out
+    assert os.listdir(str(tmp_path / "r2")) == ["fleet-report.json"]
+    assert calls(server) == dict((e, 3) for e in FLEET_ENDPOINTS)
+
+
+def test_check_mode_writes_nothing(server, tmp_path):
+    out_dir = tmp_path / "reports"
+    rc, out, dummy = playbook(server, tmp_path, {"fleet_report_dir": str(out_dir)}, "--check", hosts=2)
+    assert rc == 0, out
+    assert not out_dir.exists()
+    assert calls(server) == dict((e, 1) for e in FLEET_ENDPOINTS)
+    assert "Fleet report 2026-11-23T12:00:00Z" in out
+
+
+@pytest.mark.parametrize("extra,variable", [
+    ({"fleet_report_week_days": 0}, "fleet_report_week_days"),
+    ({"fleet_report_dir": "relative/dir"}, "fleet_report_dir"),
+    ({"fleet_report_fail_on": "sometimes"}, "fleet_report_fail_on"),
+])
+def test_bad_variables_fail_before_reading(server, tmp_path, extra, variable):
+    rc, out, dummy = playbook(server, tmp_path, dict({"fleet_report_dir": str(tmp_path / "reports")}, **extra), hosts=1)
+    assert rc != 0
+    assert variable in out, out
+    assert server.log == [], "nothing is read before the variables are checked"
+
+
+def generated_fleet(accounts, seed=7):
+    """A larger fleet: 1-3 devices per account (some none), daily jobs over the last 10 days, some failures,
+    some devices long silent."""
+    rng = random.Random(seed)
+    day = 86400
+    users, jobs = {}, []
+    platforms = [{"os": "windows"}, {"os": "darwin"}, {"os": "linux"}]
+    for a in range(accounts):
+        name = "user%04d" % a
+        devices, sources = {}, {}
+        for d in range(rng.choice([0, 1, 1, 1, 2, 2, 3])):
+            dev = "%s-dev%d" % (name, d)
+            devices[dev] = {"name": "PC-%04d-%d" % (a, d), "platform": rng.choice(platforms),
+                            "version": rng.choice(["24.6.0", "24.3.1", "23.12.0"]), "online": rng.random() < 0.4}
+            sources["src-" + dev] = {"Engine": "engine1/file", "Description": "Documents", "OwnerDevice": dev}
+            silent = rng.random() < 0.1
+            start_day = rng.randint(160, 400) if silent else 10
+            for k in range(start_day, start_day - 10, -1):
+                end = NOW - k * day + rng.randint(0, 3600)
+                status = rng.choice([5000] * 8 + [7001, 7002, 7004, 7007])
+                jobs.append({"account": name, "device": dev, "status": status, "start": end - 900, "end": end,
+                             "source": "src-" + dev})
+        users[name] = {"password": "pw-%s-x" % name, "profile": {"Sources": sources}, "devices": devices}
+    return {"users": users, "jobs": jobs}
+
+
+def test_figures_larger_fleet(tmp_path):
+    fleet = generated_fleet(400)
+    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=fleet) as srv:
+        rc, out, seconds = playbook(srv, tmp_path, {"fleet_report_dir": str(tmp_path / "reports"),
+                                                    "fleet_report_timestamp": False}, hosts=5)
+        assert rc == 0, out
+        assert calls(srv) == dict((e, 1) for e in FLEET_ENDPOINTS)
+        report = json.loads((tmp_path / "reports" / "fleet-report.json").read_text())
+    summary = report["summary"]
+    assert summary["accounts"] == 400
+    assert summary["devices"] == sum(len(u["devices"]) for u in fleet["users"].values())
+    print("figures (generated fleet, 5 hosts in the play): %d accounts, %d devices, %d jobs stored, %d jobs read, %d findings %s, "
+          "%d API calls, %.1f s for the whole playbook"
+          % (summary["accounts"], summary["devices"], len(fleet["jobs"]), summary["jobs"]["read"], summary["findings"],
+             json.dumps(summary["by_finding"]), len(srv.log), seconds))
