@@ -1,0 +1,65 @@
+"""crashplan_removal_default: CrashPlan removed behind an open gate; every user file and archive intact."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "shared"))
+
+import cpr_testlib as lib  # noqa: E402  pylint: disable=wrong-import-position
+
+testinfra_hosts = ["all"]
+
+
+def test_user_files_and_archives_intact(host):
+    before, after = lib.survivors(host)
+    print("files that must survive: %d before, %d after" % (len(before), len(after)))
+    assert len(before) >= 60
+    assert after == before
+    for archive in lib.ARCHIVES:
+        assert host.file(archive).is_directory
+    assert host.file("/var/lib/crashplan/.identity").contains("guid=912345678901234567")
+    assert host.file("/home/alice/.crashplan/.identity").exists
+
+
+def test_application_files_gone(host):
+    for path in lib.APP_FILES:
+        assert not host.file(path).exists, path
+
+
+def test_service_gone(host):
+    assert host.run("systemctl cat %s" % lib.UNIT).rc != 0
+    assert host.run("systemctl is-active %s" % lib.UNIT).stdout.strip() != "active"
+    assert lib.crashplan_processes(host) == []
+
+
+def test_result_per_run(host):
+    runs = lib.results(host)
+    assert [r["check_mode"] for r in runs] == [True, False, False]
+    check, converge, again = (r["result"] for r in runs)
+    # Check mode: what would go, nothing removed.
+    assert check["present_before"] and not check["removed"]
+    assert "/usr/local/crashplan" in check["would_remove"]
+    assert check["gate"]["open"]
+    # Converge: removed behind the gate, what is kept is listed.
+    assert converge["removed"] and not converge["present"]
+    assert converge["gate"]["reason"] == "Comet Backup is installed, logged in"
+    assert converge["guid"] == "912345678901234567"
+    assert sorted(a["path"] for a in converge["archives"]) == ["/srv/crashplan-archives", "/usr/local/var/crashplan"]
+    for kept in lib.ARCHIVES + ["/var/lib/crashplan/.identity", "/home/alice/.crashplan/.identity"]:
+        assert kept in converge["kept"]
+    assert "/usr/local/crashplan" in converge["removed_paths"]
+    assert "/home/alice/.config/CrashPlan" in converge["removed_paths"]
+    assert not any(p.startswith(a) for p in converge["removed_paths"] for a in lib.ARCHIVES)
+    # Idempotence run: nothing installed any more.
+    assert not again["present_before"] and not again["removed"]
+    assert again["gate"]["reason"] == "CrashPlan is not installed: nothing to remove"
+
+
+def test_stays_gone_after_reboot(host):
+    lib.restart_instance(host)
+    assert host.run("systemctl is-active %s" % lib.UNIT).stdout.strip() != "active"
+    assert host.run("systemctl is-enabled %s" % lib.UNIT).rc != 0
+    assert lib.wait_for(lambda: lib.crashplan_processes(host) == [], 10)
+    assert not host.file(lib.APP_DIR).exists
+    before, after = lib.survivors(host)
+    assert after == before
