@@ -168,10 +168,10 @@ def test_same_time_same_report_and_fail_on(server, tmp_path):
     assert recap(out)["host-00"]["changed"] == 0, out
     assert dict((n, (out_dir / n).read_text()) for n in os.listdir(str(out_dir))) == first
 
-    # only bob and carol, fail on warning: carol has no device
+    # only carol, fail on warning (carol has no device); strings as `-e key=value` gives them
     rc, out, dummy = playbook(server, tmp_path, {"fleet_report_dir": str(tmp_path / "r2"), "fleet_report_fail_on": "warning",
-                                                 "fleet_report_accounts": ["carol"], "fleet_report_formats": ["json"],
-                                                 "fleet_report_timestamp": False}, hosts=1)
+                                                 "fleet_report_accounts": "carol", "fleet_report_formats": "json",
+                                                 "fleet_report_timestamp": "false"}, hosts=1)
     assert rc != 0, out
     assert "1 finding(s) of severity warning or higher (fleet_report_fail_on): no_device" in out, out
     assert os.listdir(str(tmp_path / "r2")) == ["fleet-report.json"]
@@ -191,6 +191,7 @@ def test_check_mode_writes_nothing(server, tmp_path):
     ({"fleet_report_week_days": 0}, "fleet_report_week_days"),
     ({"fleet_report_dir": "relative/dir"}, "fleet_report_dir"),
     ({"fleet_report_fail_on": "sometimes"}, "fleet_report_fail_on"),
+    ({"fleet_report_formats": "json,pdf"}, "fleet_report_formats"),
 ])
 def test_bad_variables_fail_before_reading(server, tmp_path, extra, variable):
     rc, out, dummy = playbook(server, tmp_path, dict({"fleet_report_dir": str(tmp_path / "reports")}, **extra), hosts=1)
