@@ -229,8 +229,12 @@ def refetch_if_online(client, account, device_id, module=None, online=None):
 
 
 def api_counters(client):
+    """The client's counters (no secret): reads, writes (dispatcher actions included), retries, conflicts, and the
+    calls per endpoint."""
     stats = getattr(client, "stats", None) or {}
-    return dict((k, stats.get(k, 0)) for k in ("reads", "writes", "retries", "conflicts"))
+    out = dict((k, stats.get(k, 0)) for k in ("reads", "writes", "retries", "conflicts"))
+    out["endpoints"] = dict(stats.get("endpoints") or {})
+    return out
 
 
 JOB_STATUS = {
