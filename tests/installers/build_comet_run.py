@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, UNIL
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -23,7 +22,11 @@ import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES = os.path.join(HERE, "comet_run")
-PAYLOAD_FILES = ("backup-tool", "backup-daemon-start.sh", "backup-daemon-start-background.sh")
+# name in the payload -> source under comet_run/payload/ (backup-tool is kept as a .py without its shebang, which the
+# build adds: ansible-test sanity allows only "#!/usr/bin/env python" in the tree, the hosts may only have python3)
+PAYLOAD_FILES = {"backup-tool": "backup_tool.py", "backup-daemon-start.sh": "backup-daemon-start.sh",
+                 "backup-daemon-start-background.sh": "backup-daemon-start-background.sh"}
+PYTHON_SHEBANG = b"#!/usr/bin/env python3\n"
 FIXED_MTIME = 1700000000  # 2023-11-14, any constant: keeps the archive's bytes reproducible
 
 DEFAULT_BRAND = "CometBackupUNIL"
@@ -58,8 +61,12 @@ def build_payload(version, brand, product, default_server):
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
         _add_dir(tar, "payload")
         for name in sorted(PAYLOAD_FILES):
-            with open(os.path.join(SOURCES, "payload", name), "rb") as handle:
-                _add(tar, "payload/" + name, handle.read(), 0o755)
+            source = PAYLOAD_FILES[name]
+            with open(os.path.join(SOURCES, "payload", source), "rb") as handle:
+                data = handle.read()
+            if source.endswith(".py"):
+                data = PYTHON_SHEBANG + data
+            _add(tar, "payload/" + name, data, 0o755)
         _add(tar, "payload/standin.json", (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode("utf-8"), 0o644)
     return lzma.compress(raw.getvalue(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=6)
 

@@ -104,11 +104,11 @@ class Host(object):
     def install(self, run, answers=None, **env):
         """Run the .run; answers: list of lines for stdin (None: stdin closed at once)."""
         data = "" if answers is None else "".join(a + "\n" for a in answers)
-        return subprocess.run([run], input=data, capture_output=True, text=True, env=self.env(**env), timeout=60)
+        return subprocess.run([run], input=data, capture_output=True, text=True, env=self.env(**env), timeout=60, check=False)
 
     def tool(self, *args, stdin=None, **env):
         return subprocess.run([os.path.join(self.install_dir, "backup-tool")] + list(args), input=stdin or "",
-                              capture_output=True, text=True, env=self.env(**env), timeout=60)
+                              capture_output=True, text=True, env=self.env(**env), timeout=60, check=False)
 
     def out(self, *args):
         res = self.tool(*args)

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # @PRODUCT@ @VERSION@ - self-extracting Linux installer.
 # STAND-IN for the Comet Backup "Other distribution" .run, built by unil.backup's tests/installers/build_comet_run.py
 # (test code, never shipped). Run as root; the first installation asks, on stdin: Username, Password, Server URL,
