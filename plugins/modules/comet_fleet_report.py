@@ -24,8 +24,10 @@ description:
     C(last_job_failed) - the last backup job ended Error, Abandoned, Timeout or Quota exceeded (error), or Missed,
     Cancelled or Skipped (warning); a Warning job is not a failure; C(no_device) (warning) - an account without a
     device; C(outdated_client) (warning, info when the version is unknown) - client older than O(min_client_version)."
+  - The role C(unil.backup.fleet_report) (playbook C(unil.backup.report)) runs this module once and writes the report on
+    the controller as Markdown, JSON and CSV.
 author:
-  - UNIL
+  - UNIL Ci backup team (!UNKNOWN)
 extends_documentation_fragment:
   - unil.backup.comet
   - unil.backup.attributes
@@ -70,8 +72,6 @@ notes:
   - A running job started before the window is seen only through the Protected Item's C(Statistics).
 seealso:
   - module: unil.backup.comet_info
-  - role: unil.backup.fleet_report
-    description: Runs this module once and writes the report as Markdown, JSON and CSV.
 """
 
 EXAMPLES = r"""
