@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# The README's first command (make demo / make demo-clean):
+#   scripts/demo.sh up     set up what is missing (scripts/setup.sh), build the stand-in .run installer, start the
+#                          Comet Server stand-in on 127.0.0.1 with the demo account, start three podman systemd hosts
+#                          (Debian 11, 12, 13), run playbooks/site.yml on them with inventories/demo, then print a
+#                          short fleet summary read back from the server. Re-runnable: a second run changes nothing.
+#   scripts/demo.sh down   remove everything "up" started: the containers, the server process, build/demo.
+#   scripts/demo.sh summary   print the fleet summary again.
+# Secrets (the administrator's and the demo account's passwords) are generated into build/demo/ (mode 0600) and never
+# printed. Environment: UNIL_DEMO_PORT (default 18060), UNIL_DEMO_DIR (default build/demo), UNIL_DEMO_SKIP_SETUP=1,
+# and any ANSIBLE_* variable (e.g. ANSIBLE_STDOUT_CALLBACK).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+demo_dir=${UNIL_DEMO_DIR:-$root/build/demo}
+port=${UNIL_DEMO_PORT:-18060}
+client_version=24.6.0
+account=demo
+versions=(11 12 13)
+
+export UNIL_DEMO_DIR=$demo_dir
+export PATH="$root/.venv/bin:$PATH"
+export CONTAINERS_CONF="$root/tests/podman/containers.conf"
+export ANSIBLE_COLLECTIONS_PATH="$root/build/collections"
+export ANSIBLE_RETRY_FILES_ENABLED=0
+
+say() { printf '[demo] %s\n' "$*"; }
+die() { printf '[demo] ERROR: %s\n' "$*" >&2; exit 1; }
+
+container_name() { echo "unil-demo-deb$1"; }
+
+# The pid in server.pid, only when that process is still our stand-in.
+server_pid() {
+  local pid
+  [ -s "$demo_dir/server.pid" ] || return 1
+  pid=$(cat "$demo_dir/server.pid")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'tests/comet_server' || return 1
+  echo "$pid"
+}
+
+python_venv() { "$root/.venv/bin/python" "$@"; }
+
+wait_server() {
+  local url=$1 i
+  for i in $(seq 1 60); do
+    if python_venv - "$url" <<'EOF' 2>/dev/null; then return 0; fi
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1] + "_standin/state", timeout=2).read()
+EOF
+    sleep 0.5
+  done
+  return 1
+}
+
+summary() {
+  # Read back from the server with the admin API (the password goes in the POST body, never on a command line).
+  python_venv - "$demo_dir" "$account" <<'EOF'
+import json, os, sys, urllib.parse, urllib.request
+demo_dir, account = sys.argv[1], sys.argv[2]
+def read(name):
+    with open(os.path.join(demo_dir, name)) as f:
+        return f.read().strip()
+url = "http://127.0.0.1:%s/api/v1/admin/" % read("server.port")
+auth = {"Username": "admin", "AuthType": "Password", "Password": read("admin.pw")}
+def call(endpoint, **params):
+    body = urllib.parse.urlencode(dict(auth, **params)).encode()
+    with urllib.request.urlopen(urllib.request.Request(url + endpoint, data=body), timeout=10) as r:
+        return json.loads(r.read().decode())
+version = call("meta/version")["Version"]
+profile = call("get-user-profile", TargetUser=account)
+live = set(c["DeviceID"] for c in call("dispatcher/list-active", UserNameFilter=account).values())
+devices = profile.get("Devices") or {}
+sources = profile.get("Sources") or {}
+rules = profile.get("BackupRules") or {}
+print("Fleet summary read back from the Comet Server %s (version %s), account %r: %d device(s), %d online"
+      % (url[:-len("api/v1/admin/")], version, account, len(devices), len(live & set(devices))))
+print("  %-12s %-8s %-8s %-8s %-26s %s" % ("device", "client", "status", "OS", "protected item (folders)", "schedules"))
+for dev_id, dev in sorted(devices.items(), key=lambda kv: kv[1].get("FriendlyName", "")):
+    items = [(sid, s) for sid, s in sorted(sources.items()) if s.get("OwnerDevice") == dev_id]
+    folders = []
+    scheds = 0
+    for sid, s in items:
+        folders += [v for k, v in sorted((s.get("EngineProps") or {}).items()) if k.startswith("INCLUDE")]
+        scheds += sum(len(r.get("Schedules") or []) for r in rules.values() if r.get("Source") == sid)
+    item = ", ".join(s.get("Description", "") for _, s in items) or "-"
+    print("  %-12s %-8s %-8s %-8s %-26s %d" % (
+        dev.get("FriendlyName", "?"), dev.get("ClientVersion", "?"), "online" if dev_id in live else "OFFLINE",
+        (dev.get("PlatformVersion") or {}).get("os", "?"), "%s (%s)" % (item, " ".join(folders)), scheds))
+EOF
+}
+
+up() {
+  local started=$SECONDS v name state
+  if [ "${UNIL_DEMO_SKIP_SETUP:-0}" != 1 ]; then
+    say "1/6 setting up this machine (scripts/setup.sh: Debian packages, .venv, systemd images; only what is missing)"
+    bash "$root/scripts/setup.sh" | sed 's/^/       /'
+  fi
+  [ -x "$root/.venv/bin/ansible-playbook" ] || die ".venv is missing: run scripts/setup.sh"
+  mkdir -p "$root/build/collections/ansible_collections/unil"
+  [ -L "$root/build/collections/ansible_collections/unil/backup" ] \
+    || ln -sfn ../../../.. "$root/build/collections/ansible_collections/unil/backup"
+
+  say "2/6 secrets and the stand-in installer in ${demo_dir#"$root"/} (mode 0600, never printed)"
+  umask 077
+  mkdir -p "$demo_dir/installers"
+  chmod 0700 "$demo_dir"
+  for f in admin.pw user.pw; do
+    [ -s "$demo_dir/$f" ] || python_venv -c 'import secrets; print(secrets.token_urlsafe(24))' >"$demo_dir/$f"
+  done
+  python_venv tests/installers/build_comet_run.py --version "$client_version" --output-dir "$demo_dir/installers" >/dev/null
+  python_venv - "$demo_dir" "$account" "$client_version" <<'EOF'
+import json, os, sys
+demo_dir, account, version = sys.argv[1:4]
+with open(os.path.join(demo_dir, "user.pw")) as f:
+    password = f.read().strip()
+fixture = {"_comment": "make demo: the demo account, the installer the server hands out",
+           "users": {account: {"password": password, "profile": {"AccountName": "UNIL demo (make demo)"}}},
+           "installers": {"linuxgeneric": os.path.join(demo_dir, "installers", "Comet_Backup_UNIL-%s.run" % version)}}
+path = os.path.join(demo_dir, "fixture.json")
+fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w") as f:
+    json.dump(fixture, f, indent=1)
+os.replace(path + ".tmp", path)
+EOF
+
+  local pid
+  if pid=$(server_pid); then
+    say "3/6 Comet Server stand-in already running (pid $pid) on http://127.0.0.1:$(cat "$demo_dir/server.port")/"
+  else
+    say "3/6 starting the Comet Server stand-in on http://127.0.0.1:$port/"
+    if python_venv -c 'import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$port"; then
+      die "port $port on 127.0.0.1 is taken by another program: set UNIL_DEMO_PORT"
+    fi
+    rm -f "$demo_dir/server.port"
+    setsid nohup "$root/.venv/bin/python" "$root/tests/comet_server" --host 127.0.0.1 --port "$port" \
+      --port-file "$demo_dir/server.port" --state-file "$demo_dir/state.json" --fixture "$demo_dir/fixture.json" \
+      --admin-user admin --admin-password-file "$demo_dir/admin.pw" </dev/null >"$demo_dir/server.log" 2>&1 &
+    echo $! >"$demo_dir/server.pid"
+  fi
+  for _ in $(seq 1 60); do [ -s "$demo_dir/server.port" ] && break; sleep 0.5; done
+  wait_server "http://127.0.0.1:$(cat "$demo_dir/server.port" 2>/dev/null)/" || { tail -n 20 "$demo_dir/server.log" >&2; die "the stand-in does not answer"; }
+
+  say "4/6 podman systemd hosts (--network host): $(for v in "${versions[@]}"; do printf '%s ' "$(container_name "$v")"; done)"
+  for v in "${versions[@]}"; do
+    name=$(container_name "$v")
+    podman image exists "localhost/unil-debian-systemd:$v" || die "image localhost/unil-debian-systemd:$v is missing: run scripts/setup.sh"
+    state=$(podman container inspect -f '{{.State.Status}}' "$name" 2>/dev/null || echo missing)
+    case $state in
+      running) printf '       %s: running\n' "$name" ;;
+      missing)
+        podman run -d --name "$name" --hostname "demo-deb$v" --network host --systemd always \
+          --label unil.backup.demo=1 "localhost/unil-debian-systemd:$v" /sbin/init >/dev/null
+        printf '       %s: started (Debian %s)\n' "$name" "$v" ;;
+      *)
+        podman start "$name" >/dev/null
+        printf '       %s: restarted (was %s)\n' "$name" "$state" ;;
+    esac
+  done
+  for v in "${versions[@]}"; do
+    name=$(container_name "$v")
+    state=$(timeout 90 podman exec "$name" systemctl is-system-running --wait 2>/dev/null || true)
+    case $state in running|degraded) ;; *) die "$name did not boot (systemd: ${state:-no answer})" ;; esac
+  done
+
+  say "5/6 ansible-playbook playbooks/site.yml -i inventories/demo (install the client, apply the settings, CrashPlan, summary)"
+  ansible-playbook -i "$root/inventories/demo" "$root/playbooks/site.yml" "$@"
+
+  say "6/6 done in $((SECONDS - started)) s"
+  summary
+  say "again: make demo (changes nothing the second time); clean up: make demo-clean"
+}
+
+down() {
+  local v name pid
+  for v in "${versions[@]}"; do
+    name=$(container_name "$v")
+    if podman container exists "$name"; then
+      podman rm -f -t 5 "$name" >/dev/null
+      say "removed container $name"
+    fi
+  done
+  if pid=$(server_pid); then
+    kill -TERM "$pid"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+    say "stopped the Comet Server stand-in (pid $pid)"
+  fi
+  if [ -d "$demo_dir" ]; then
+    rm -rf "$demo_dir"
+    say "removed ${demo_dir#"$root"/}"
+  fi
+  say "nothing of the demo is left"
+}
+
+case ${1:-} in
+  up) shift; up "$@" ;;
+  down) down ;;
+  summary) summary ;;
+  *) echo "usage: $0 up [ansible-playbook options] | down | summary" >&2; exit 2 ;;
+esac
