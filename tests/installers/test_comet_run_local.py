@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from comet_server import CometServerStandIn
 from conftest import BRAND, NEW, OLD, PASSWORD, USER, admin, devices, pids_matching, short_hostname, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the .run installs as root (run these tests as root)")
@@ -326,3 +327,17 @@ def test_damaged_installer_is_refused(runs, host, tmp_path):
     res = host.install(bad, [USER, PASSWORD])
     assert res.returncode != 0 and "damaged" in res.stderr
     assert not os.path.exists(host.install_dir)
+
+
+def test_https_server_with_a_private_ca(runs, host):
+    with CometServerStandIn(tls=True) as srv:
+        srv.state.add_user(USER, PASSWORD)
+        # without the CA the certificate is refused
+        res = host.install(runs[OLD], [USER, PASSWORD, srv.url, ""])
+        assert res.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in res.stderr
+        host.cleanup()
+        shutil.rmtree(host.install_dir)
+        res = host.install(runs[OLD], [USER, PASSWORD, srv.url, ""], SSL_CERT_FILE=srv.ca_cert_path)
+        assert res.returncode == 0, res.stderr
+        assert host.tool("login", "status", SSL_CERT_FILE=srv.ca_cert_path).stdout.strip() == "Logged in, unlocked (2)"
+        assert len(devices(srv)) == 1
