@@ -18,7 +18,7 @@ description:
   - With O(state=absent) the device is revoked from the account (C(revoke-device)), which also removes its protected
     items and their backup rules on the server.
 author:
-  - UNIL
+  - UNIL (@UNIL)
 extends_documentation_fragment:
   - unil.backup.comet
   - unil.backup.attributes

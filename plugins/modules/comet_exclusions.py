@@ -44,7 +44,7 @@ description:
   - With O(state=absent) the workaround regexes of the given patterns are removed too.
   - Only the exclusions are changed; every other field of the profile or policy is kept as stored.
 author:
-  - UNIL
+  - UNIL (@UNIL)
 extends_documentation_fragment:
   - unil.backup.comet
   - unil.backup.attributes

@@ -14,7 +14,7 @@ description:
     online, protected items (folders, exclusions), backup rules with their schedules, and the last job.
   - Three API reads (profile, live connections, jobs); nothing is written. No secret from the profile is returned.
 author:
-  - UNIL
+  - UNIL (@UNIL)
 extends_documentation_fragment:
   - unil.backup.comet
   - unil.backup.attributes

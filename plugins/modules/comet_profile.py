@@ -22,7 +22,7 @@ description:
   - Writes go through the admin API's hash-checked read-modify-write, serialised per account, and the device, when
     online, is asked to reload its profile afterwards.
 author:
-  - UNIL
+  - UNIL (@UNIL)
 extends_documentation_fragment:
   - unil.backup.comet
   - unil.backup.attributes

@@ -27,7 +27,7 @@ description:
   - Only the fields named here are changed; every other field of the rule and of the profile is kept as stored.
   - Bad input (time, day, period, delay) fails naming the option before anything is written.
 author:
-  - UNIL
+  - UNIL (@UNIL)
 extends_documentation_fragment:
   - unil.backup.comet
   - unil.backup.attributes

@@ -84,12 +84,12 @@ def test_user_plan_adds_workaround_and_warns():
     assert globs == d.USER_EXCLUSIONS["macos"]
     assert len(regexes) == 1 and len(warnings) == 1
     assert "OneDrive" in warnings[0] and regexes[0] in warnings[0]
-    _, regexes2, warnings2, workarounds2 = x.user_exclusions_plan(d.USER_EXCLUSIONS["macos"], [], "macos", accent_workaround=False)
+    dummy, regexes2, warnings2, workarounds2 = x.user_exclusions_plan(d.USER_EXCLUSIONS["macos"], [], "macos", accent_workaround=False)
     assert regexes2 == [] and len(warnings2) == 1 and list(workarounds2.values()) == [None]
 
 
 def test_user_plan_windows_defaults_validate():
-    globs, regexes, warnings, _ = x.user_exclusions_plan(d.USER_EXCLUSIONS["windows"], [], "windows")
+    globs, regexes, warnings, dummy = x.user_exclusions_plan(d.USER_EXCLUSIONS["windows"], [], "windows")
     assert len(globs) == 7 and len(regexes) == 1
 
 
