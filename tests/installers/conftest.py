@@ -4,14 +4,10 @@
 """Fixtures for the stand-in .run installer tests: builds, a live Comet Server stand-in, throwaway install roots."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.parse
-import urllib.request
 
 import pytest
 
@@ -22,17 +18,7 @@ sys.path.insert(0, os.path.dirname(HERE))  # tests/ (comet_server), also when py
 import build_comet_run  # noqa: E402
 from comet_server import CometServerStandIn  # noqa: E402
 
-ADMIN = "admin"
-ADMIN_PASSWORD = "Adm1n-Run-S3cret-q9"
-USER = "pnom"
-# distinctive, so that a search for it in files, argv and environments cannot match by chance
-PASSWORD = "Pw-Zx9Qk7Lm2Vb8Nc4Rt6-unique"
-BRAND = "CometBackupUNIL"
-OLD, NEW = "24.6.0", "24.9.1"
-
-
-def short_hostname():
-    return subprocess.run(["hostname", "-s"], check=True, capture_output=True, text=True).stdout.strip()
+from installer_testlib import ADMIN, ADMIN_PASSWORD, BRAND, NEW, OLD, PASSWORD, USER, pids_matching, wait_for  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -47,42 +33,6 @@ def server():
     with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}) as srv:
         srv.state.add_user(USER, PASSWORD)
         yield srv
-
-
-def admin(srv, endpoint, **params):
-    params.update({"Username": ADMIN, "AuthType": "Password", "Password": ADMIN_PASSWORD})
-    data = urllib.parse.urlencode(params).encode()
-    with urllib.request.urlopen(srv.url + "api/v1/admin/" + endpoint, data=data, timeout=10) as resp:
-        return json.load(resp)
-
-
-def devices(srv, account=USER):
-    return srv.state.get_profile(account).get("Devices") or {}
-
-
-def pids_matching(text):
-    """PIDs of processes whose command line holds `text` (e.g. one test's install root)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as handle:
-                cmdline = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
-        except OSError:
-            continue
-        if text in cmdline and int(entry) != os.getpid():
-            found.append(int(entry))
-    return found
-
-
-def wait_for(predicate, timeout=20.0, step=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
 
 
 class Host(object):

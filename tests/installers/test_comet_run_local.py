@@ -20,7 +20,7 @@ import time
 import pytest
 
 from comet_server import CometServerStandIn
-from conftest import BRAND, NEW, OLD, PASSWORD, USER, admin, devices, pids_matching, short_hostname, wait_for
+from installer_testlib import BRAND, NEW, OLD, PASSWORD, USER, admin, devices, pids_matching, short_hostname, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the .run installs as root (run these tests as root)")
 

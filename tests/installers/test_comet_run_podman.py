@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 import build_comet_run
-from conftest import NEW, OLD, PASSWORD, USER, admin, devices
+from installer_testlib import NEW, OLD, PASSWORD, USER, admin, devices
 
 pytestmark = pytest.mark.slow
 
