@@ -35,7 +35,8 @@ def _quote(text):
 
 
 def crashplan_processes(host):
-    out = host.run("pgrep -af -- %s/" % APP_DIR)
+    # "[c]" keeps pgrep from matching the shell that runs it.
+    out = host.run("pgrep -af -- '%s[%s]%s/'" % (APP_DIR[:11], APP_DIR[11], APP_DIR[12:]))
     return [line for line in out.stdout.splitlines() if line.strip()]
 
 
