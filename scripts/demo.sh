@@ -45,8 +45,8 @@ server_pid() {
 python_venv() { "$root/.venv/bin/python" "$@"; }
 
 wait_server() {
-  local url=$1 i
-  for i in $(seq 1 60); do
+  local url=$1
+  for _ in $(seq 1 60); do
     if python_venv - "$url" <<'EOF' 2>/dev/null; then return 0; fi
 import sys, urllib.request
 urllib.request.urlopen(sys.argv[1] + "_standin/state", timeout=2).read()
