@@ -81,6 +81,14 @@ changelog-lint: ## validate the changelog fragments
 test: setup-idempotence lint sanity docs changelog-lint unit integration molecule ## everything CI runs
 	@echo "make test: all checks passed"
 
+.PHONY: demo
+demo: ## the README's first command: stand-in server, 3 podman Debian hosts, playbooks/site.yml, fleet summary
+	bash scripts/demo.sh up
+
+.PHONY: demo-clean
+demo-clean: ## remove everything make demo started (containers, server process, build/demo)
+	bash scripts/demo.sh down
+
 .PHONY: clean
 clean: ## remove build products (not the .venv or the images)
 	rm -rf build .pytest_cache
