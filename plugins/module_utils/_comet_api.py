@@ -33,7 +33,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.urls import Request, SSLValidationError
+from ansible.module_utils.urls import Request, SSLValidationError, make_context
 
 ProfileUpdate = collections.namedtuple("ProfileUpdate", "before after changed attempts profile_hash")
 
@@ -127,7 +127,7 @@ class _AccountLock:
                     raise CometApiError("(lock)", None, "timed out after %ds waiting for the lock %s held by another "
                                         "process writing to the same account" % (self.timeout, self.path))
                 time.sleep(pause)
-                pause = min(pause * 2, 0.1)
+                pause = min(pause * 2, 0.02)  # a waiting fork gets the lock soon after it is released
         self.fd = fd
         return self
 
@@ -197,6 +197,7 @@ class CometAdminClient:
         self.lock_timeout = lock_timeout if lock_timeout is not None else max(300, 10 * self.timeout)
         self.stats = {"reads": 0, "writes": 0, "retries": 0, "conflicts": 0, "calls": 0, "endpoints": {}}
         self.last_attempts = 0
+        self._context = None
         self._request = Request(
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
             timeout=self.timeout, validate_certs=self.validate_certs, ca_path=ca_path, follow_redirects="none",
@@ -237,9 +238,10 @@ class CometAdminClient:
 
     def _attempt(self, endpoint, body, secrets):
         """One HTTP request. Returns (http_status, payload) or raises _Transient / CometApiError."""
+        context = self._tls_context(endpoint)
         failure = None
         try:
-            response = self._request.open("POST", self._url(endpoint), data=body)
+            response = self._request.open("POST", self._url(endpoint), data=body, context=context)
             try:
                 status = response.getcode()
                 data = response.read()
@@ -279,6 +281,19 @@ class CometAdminClient:
         if failure is not None:
             raise failure
         return status, data
+
+    def _tls_context(self, endpoint):
+        """Ansible's TLS context, built once per client (loading the CA store costs tens of ms per request)."""
+        if self._context is None:
+            failure = None
+            try:
+                self._context = make_context(cafile=self.ca_path, validate_certs=self.validate_certs)
+            except (OSError, ssl.SSLError, ValueError) as exc:
+                failure = CometApiError(endpoint, None, "ca_path %s cannot be used as a PEM CA bundle (%s)" % (
+                    self.ca_path, getattr(exc, "strerror", None) or exc))
+            if failure is not None:
+                raise failure
+        return self._context
 
     def _url_error(self, endpoint, reason, secrets):
         if isinstance(reason, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(reason):

@@ -54,7 +54,7 @@ class FakeRequest:
         self.handler = handler
         self.requests = []
 
-    def open(self, method, url, data=None):
+    def open(self, method, url, data=None, **kwargs):
         form = dict(parse_qsl(data, keep_blank_values=True))
         endpoint = url.split("/api/v1/admin/", 1)[1]
         self.requests.append(dict(method=method, url=url, form=form, endpoint=endpoint, data=data))
@@ -312,6 +312,23 @@ def test_permanent_transport_errors_are_not_retried(reason, text):
     assert text in str(err.value) and err.value.status is None
     assert len(client._request.requests) == 1  # pylint: disable=protected-access
     assert_no_secret(err.value)
+
+
+def test_unreadable_ca_path_is_a_clean_error(tmp_path):
+    client = api.CometAdminClient(URL, "admin", PASSWORD, ca_path=str(tmp_path / "missing.pem"))
+    with pytest.raises(api.CometApiError) as err:
+        client.call("meta/version")
+    assert "ca_path" in str(err.value) and "missing.pem" in str(err.value) and client.stats["retries"] == 0
+    assert_no_secret(err.value)
+
+
+def test_tls_context_is_built_once(monkeypatch):
+    built = []
+    monkeypatch.setattr(api, "make_context", lambda **kw: built.append(kw) or "ctx")
+    client = make_client(lambda e, f: ok(), ca_path="/x/ca.pem", validate_certs=True)
+    client.call("list-users")
+    client.call("list-users")
+    assert built == [{"cafile": "/x/ca.pem", "validate_certs": True}]
 
 
 def test_redirect_is_an_error():
