@@ -62,7 +62,8 @@ def main_pid(host):
 
 
 def client_processes(host):
-    out = host.run("pgrep -af -- %s/" % INSTALL_DIR)
+    # "[/]opt/..." does not match the shell that runs pgrep itself
+    out = host.run("pgrep -af -- '[%s]%s/'" % (INSTALL_DIR[0], INSTALL_DIR[1:]))
     return [line for line in out.stdout.splitlines() if line.strip()]
 
 
