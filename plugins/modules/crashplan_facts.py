@@ -13,12 +13,12 @@ description:
   - Read-only. On a Linux or macOS host, finds the CrashPlan / Code42 backup client (every era from 4.x to 12.x) and
     returns what is installed, its services, its backup archives, and the exact removal plan - commands with their
     accepted return codes, paths to delete, and what is kept (backup archives, C(.identity), every user file).
-  - For a Windows host, run it on the controller (C(delegate_to: localhost)) with O(windows_probe), the raw registry
-    and file probe gathered on the host by the role M(unil.backup.crashplan_removal); nothing is then read locally.
+  - "For a Windows host, run it on the controller (C(delegate_to: localhost)) with O(windows_probe), the raw registry
+    and file probe gathered on the host by the role C(unil.backup.crashplan_removal); nothing is then read locally."
   - The Incydr agent C(Code42-AAT) is never reported nor touched.
   - With O(gate), also decides whether the removal may go ahead (the health gate of the role).
 author:
-  - UNIL
+  - UNIL Ci (Centre informatique) backup team (!UNKNOWN)
 extends_documentation_fragment:
   - unil.backup.attributes
 attributes:
@@ -56,8 +56,8 @@ options:
         C(require_backup), C(last_backup_ok), C(last_backup)).
     type: dict
 seealso:
-  - role: unil.backup.crashplan_removal
-    description: The role that uses these facts to remove CrashPlan.
+  - module: unil.backup.comet_info
+    description: The Comet Server side of the health gate of the role C(unil.backup.crashplan_removal), which uses this module.
 """
 
 EXAMPLES = r"""
