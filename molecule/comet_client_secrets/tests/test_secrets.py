@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 def fast_host(host):
     return lib.fast(host)
 
+
 # Walks the host's file system (not /proc, /sys) and prints the files holding any of the secrets read on stdin.
 FINDER = r"""
 import os, sys
