@@ -57,3 +57,16 @@ def test_starts_again_after_reboot(h):
     assert lib.tool(h, "info", "device-id") == before
     short_name = h.check_output("hostname -s").strip()
     assert [k for k, v in lib.devices().items() if v.get("FriendlyName") == short_name] == [before]
+
+
+def test_installer_fetched_once_per_run_for_all_hosts():
+    """3 hosts, but one branding/generate-client download in the check run and one in the converge run (the
+    idempotence run needs none); the server's version is asked once per run."""
+    with lib.urllib.request.urlopen(lib.standin_url("_standin/log"), timeout=10) as resp:
+        log = lib.json.load(resp)
+    downloads = [e for e in log if e.get("endpoint") == "branding/generate-client/linuxgeneric"]
+    versions = [e for e in log if e.get("endpoint") == "meta/version"]
+    print("generate-client calls: %d, meta/version calls: %d" % (len(downloads), len(versions)))
+    assert len(downloads) == 2
+    assert len(versions) == 3
+    assert all(e.get("status") == 200 for e in downloads + versions)
