@@ -1,4 +1,4 @@
-"""The end user's password (and a wrong one tried first) appears nowhere: -vvv log, ps, files on the host."""
+"""The end user's password (and a wrong one tried first) and the admin password appear nowhere: -vvv log, ps, files on the host."""
 
 import os
 import subprocess
@@ -43,7 +43,7 @@ for h in hits:
 
 def secrets():
     out = []
-    for name in ("user.pw", "wrong.pw"):
+    for name in ("user.pw", "wrong.pw", "admin.pw"):
         with open(lib.eph(name), encoding="utf-8") as handle:
             out.append(handle.read().strip())
     assert all(len(s) >= 16 for s in out)
