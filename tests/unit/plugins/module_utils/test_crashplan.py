@@ -94,9 +94,13 @@ def test_linux(case):
 
 def test_linux_4x_uninstaller_answers_yes_on_stdin():
     step = cp.linux_uninstaller_step("/tmp/x/crashplan-install/uninstall.sh", "/usr/local/crashplan", "4.x", "/var/tmp/l.log")
-    assert step == {"name": "vendor uninstaller (4.x)", "argv": ["/bin/sh", "/tmp/x/crashplan-install/uninstall.sh", "-q", "-i",
-                                                                  "/usr/local/crashplan"],
-                    "stdin": "yes\n", "chdir": "/tmp/x/crashplan-install", "rc_ok": [0]}
+    assert step == {
+        "name": "vendor uninstaller (4.x)",
+        "argv": ["/bin/sh", "/tmp/x/crashplan-install/uninstall.sh", "-q", "-i", "/usr/local/crashplan"],
+        "stdin": "yes\n",
+        "chdir": "/tmp/x/crashplan-install",
+        "rc_ok": [0],
+    }
 
 
 def test_safe_removals_never_touch_kept_paths():
