@@ -15,7 +15,7 @@ description:
   - Deactivating the device of a computer whose CrashPlan client was removed stops the server's alert mails
     (C(Warning - <computer> not backed up) after 4 days, C(Critical) after 7). It also stops that device's backups and
     sends its archives to cold storage; a device on a legal hold cannot be deactivated.
-  - The module runs on the controller (C(delegate_to: localhost)); nothing is done on the managed host.
+  - "The module runs on the controller (C(delegate_to: localhost)); nothing is done on the managed host."
   - A device that is already in the requested state is left alone (not changed). In check mode the server is read
     (login and lookup) and nothing is written.
 author:
