@@ -80,10 +80,10 @@ notes:
   - Only the endpoints C(pycpg) 1.0.5 calls are used - C(GET /api/v3/auth/jwt) (login), C(GET /api/v1/Computer/<guid>?idType=guid)
     or C(GET /api/v1/Computer?q=<name>) (lookup), C(POST /api/v38/computer-deactivation/update) (or C(/remove)).
   - An unknown device is an error, also with O(state=deactivated) - a wrong GUID must not look like success.
+  - The role C(unil.backup.crashplan_removal) calls this module after a removal when C(crashplan_removal_deactivate_on_server)
+    is set.
 seealso:
   - module: unil.backup.crashplan_facts
-  - role: unil.backup.crashplan_removal
-    description: Removes the CrashPlan client; with C(crashplan_removal_deactivate_on_server) it calls this module.
 """
 
 EXAMPLES = r"""
