@@ -330,3 +330,56 @@ def test_playbook_vvv_never_prints_the_password(cp, tmp_path):
     assert_no_secret(output, "ansible-playbook -vvv output")
     assert cp.device(GUID_A)["active"] is False and cp.device(GUID_B)["active"] is True
     print("ansible-playbook -vvv: %d bytes of output, %d requests to the stand-in" % (len(output), len(cp.log)))
+
+
+@pytest.mark.slow
+def test_role_deactivate_tasks(cp, tmp_path):
+    """roles/crashplan_removal/tasks/deactivate.yml, as main.yml includes it: deactivated, then ok; a wrong password
+    is reported with its reason and the password nowhere in the -vvv output; no GUID -> skipped with a reason."""
+    def play(guid, password):
+        return (
+            "- hosts: localhost\n"
+            "  gather_facts: false\n"
+            "  vars:\n"
+            "    crashplan_removal_server_url: '%s'\n"
+            "    crashplan_removal_server_username: '%s'\n"
+            "    crashplan_removal_server_password: '%s'\n"
+            "    crashplan_removal_server_validate_certs: true\n"
+            "  tasks:\n"
+            "    - name: Deactivate\n"
+            "      ansible.builtin.include_role:\n"
+            "        name: unil.backup.crashplan_removal\n"
+            "        tasks_from: deactivate.yml\n"
+            "      vars:\n"
+            "        _crashplan_removal_guid: '%s'\n"
+            "    - name: Show\n"
+            "      ansible.builtin.debug:\n"
+            "        msg: \"RESULT={{ _crashplan_removal_server_deactivation | to_json }}\"\n" % (cp.url, USER, password, guid))
+
+    def run_play(guid, password):
+        playbook = tmp_path / "play.yml"
+        playbook.write_text(play(guid, password))
+        env = dict(os.environ)
+        for name in ("CRASHPLAN_SERVER_URL", "CRASHPLAN_USERNAME", "CRASHPLAN_PASSWORD"):
+            env.pop(name, None)
+        env.update(ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "collections"), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+                   ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+        proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-vvv", str(playbook)],
+                              env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=300, check=False)
+        output = proc.stdout + proc.stderr
+        assert proc.returncode == 0, output[-3000:]
+        assert_no_secret(output, "ansible-playbook -vvv output")
+        line = [x for x in output.splitlines() if '"msg": "RESULT=' in x][-1]
+        return json.loads(json.loads("{%s}" % line.strip())["msg"][len("RESULT="):])
+
+    first = run_play(GUID_A, PASSWORD)
+    assert first == {"enabled": True, "guid": GUID_A, "done": True, "changed": True, "status": "Deactivated", "error": "", "reason": ""}
+    assert cp.device(GUID_A)["active"] is False
+    second = run_play(GUID_A, PASSWORD)
+    assert second["done"] is True and second["changed"] is False and second["status"] == "Deactivated"
+    wrong = run_play(GUID_B, WRONG)
+    assert wrong["done"] is False and "HTTP 401" in wrong["error"], wrong
+    assert cp.device(GUID_B)["active"] is True
+    none = run_play("", PASSWORD)
+    assert none["done"] is False and "no GUID" in none["reason"] and none["error"] == ""
+    assert len(cp.writes()) == 1
