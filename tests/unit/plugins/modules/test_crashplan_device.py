@@ -383,3 +383,55 @@ def test_role_deactivate_tasks(cp, tmp_path):
     none = run_play("", PASSWORD)
     assert none["done"] is False and "no GUID" in none["reason"] and none["error"] == ""
     assert len(cp.writes()) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("deactivation, check_mode, expect_rc, expect_text", [
+    (None, False, 0, None),
+    ({"enabled": True, "guid": GUID_A, "done": True, "changed": True, "status": "Deactivated", "error": "", "reason": ""},
+     False, 0, "CrashPlan server: device %s deactivated." % GUID_A),
+    ({"enabled": True, "guid": GUID_A, "done": True, "changed": True, "status": "Deactivated", "error": "", "reason": ""},
+     True, 0, "CrashPlan server: device %s would be deactivated." % GUID_A),
+    ({"enabled": True, "guid": GUID_A, "done": True, "changed": False, "status": "Deactivated", "error": "", "reason": ""},
+     False, 0, "CrashPlan server: device %s already deactivated." % GUID_A),
+    ({"enabled": True, "guid": GUID_A, "done": False, "changed": False, "status": "", "error": "refused (HTTP 401)", "reason": ""},
+     False, 2, "CrashPlan server: device %s NOT deactivated: refused (HTTP 401)." % GUID_A),
+    ({"enabled": True, "guid": "", "done": False, "changed": False, "status": "", "error": "", "reason": "no GUID found"},
+     False, 0, "CrashPlan server: no GUID found."),
+], ids=["disabled", "deactivated", "check-mode", "already", "failed", "no-guid"])
+def test_role_report_of_the_deactivation(tmp_path, deactivation, check_mode, expect_rc, expect_text):
+    """roles/crashplan_removal/tasks/report.yml with the facts main.yml sets: the report line and the final failure."""
+    before = {"present": True, "version": "11.5.0", "era": "11.x-12.x", "install_dir": "/usr/local/crashplan", "guid": GUID_A,
+              "services": [], "archives": [], "keep": ["/usr/local/var/crashplan"], "per_user_left": [], "remove": []}
+    facts = {"_crashplan_removal_before": before, "_crashplan_removal_facts": dict(before, present=False),
+             "_crashplan_removal_gate": {"open": True, "reason": "Comet healthy", "checks": {}}, "_crashplan_removal_removed_paths": []}
+    if deactivation is not None:
+        facts["_crashplan_removal_server_deactivation"] = deactivation
+    (tmp_path / "facts.json").write_text(json.dumps(facts))
+    (tmp_path / "play.yml").write_text(
+        "- hosts: localhost\n"
+        "  gather_facts: false\n"
+        "  vars_files: [facts.json]\n"
+        "  vars:\n"
+        "    crashplan_removal_deactivate_on_server: %s\n"
+        "  tasks:\n"
+        "    - name: Report\n"
+        "      ansible.builtin.include_role:\n"
+        "        name: unil.backup.crashplan_removal\n"
+        "        tasks_from: report.yml\n"
+        "    - name: Show\n"
+        "      ansible.builtin.debug:\n"
+        "        msg: \"SD={{ crashplan_removal_result.server_deactivation | to_json }}\"\n" % ("true" if deactivation else "false"))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "collections"), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(tmp_path / "play.yml")] + (["--check"] if check_mode else [])
+    proc = subprocess.run(argv, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=300, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == expect_rc, output[-3000:]
+    if expect_text is None:
+        assert "CrashPlan server:" not in output
+        assert 'SD={\\"enabled\\": false, \\"done\\": false}' in output, output[-2000:]
+    else:
+        assert expect_text in output, output[-3000:]
+    if expect_rc:
+        assert "was not deactivated: refused (HTTP 401)" in output
