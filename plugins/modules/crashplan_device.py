@@ -174,7 +174,7 @@ try:
         PycpgNotFoundError,
         PycpgUnauthorizedError,
     )
-    from requests.exceptions import RequestException
+    from requests.exceptions import RequestException, SSLError
 except ImportError:
     PYCPG_IMPORT_ERROR = traceback.format_exc()
 
@@ -229,6 +229,9 @@ class Server(object):
         except PycpgHTTPError as err:
             status = getattr(getattr(err, "response", None), "status_code", "?")
             self.fail("the CrashPlan server at %s answered HTTP %s while trying to %s: %s" % (self.url, status, what, _text(err)))
+        except SSLError:
+            self.fail("TLS error talking to the CrashPlan server at %s to %s: its certificate was not accepted "
+                      "(see ca_path and validate_certs)" % (self.url, what))
         except RequestException as err:
             self.fail("cannot reach the CrashPlan server at %s to %s (%s)" % (self.url, what, type(err).__name__))
         except PycpgError as err:

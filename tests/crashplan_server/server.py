@@ -40,8 +40,9 @@ class HttpError(Exception):
 class CrashPlanServerStandIn(object):
     """Use as a context manager: ``with CrashPlanServerStandIn(users={"admin": "pw"}) as srv: srv.url``."""
 
-    def __init__(self, users=None, host="127.0.0.1", port=0):
+    def __init__(self, users=None, host="127.0.0.1", port=0, ssl_context=None):
         self.users = dict(users or {})
+        self.ssl_context = ssl_context  # an ssl.SSLContext (server side) to serve HTTPS
         self.host = host
         self.port = port
         self.devices = {}  # computerId -> dict (the server's view of a computer)
@@ -91,7 +92,7 @@ class CrashPlanServerStandIn(object):
     # ------------------------------------------------------------------ server
     @property
     def url(self):
-        return "http://%s:%d" % (self.host, self._httpd.server_address[1])
+        return "%s://%s:%d" % ("https" if self.ssl_context else "http", self.host, self._httpd.server_address[1])
 
     def __enter__(self):
         self.start()
@@ -108,6 +109,8 @@ class CrashPlanServerStandIn(object):
 
         self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
         self._httpd.daemon_threads = True
+        if self.ssl_context is not None:
+            self._httpd.socket = self.ssl_context.wrap_socket(self._httpd.socket, server_side=True, do_handshake_on_connect=False)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="crashplan-standin", daemon=True)
         self._thread.start()
 

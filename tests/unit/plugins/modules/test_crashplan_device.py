@@ -212,6 +212,24 @@ def test_missing_pycpg_is_reported(run, monkeypatch):
     assert result["failed"] and "Failed to import the required Python library (pycpg)" in result["msg"]
 
 
+def test_tls_validation(run, tmp_path):
+    from comet_server import tls  # the Comet stand-in's throw-away CA and 127.0.0.1 certificate
+
+    paths = tls.ensure_certificates(str(tmp_path / "certs"))
+    with CrashPlanServerStandIn(users={USER: PASSWORD}, ssl_context=tls.server_context(paths)) as srv:
+        srv.add_device(GUID_A, "tls-pc")
+        base = dict(server_url=srv.url, username=USER, password=PASSWORD, device_guid=GUID_A)
+        untrusted = run(dict(base))
+        assert untrusted["failed"] and "TLS error talking to the CrashPlan server at %s to log in" % srv.url in untrusted["msg"]
+        trusted = run(dict(base, ca_path=paths["ca"]), check_mode=True)
+        assert not trusted.get("failed"), trusted
+        assert trusted["changed"] is True
+        unchecked = run(dict(base, validate_certs=False))
+        assert not unchecked.get("failed"), unchecked
+        assert srv.device(GUID_A)["active"] is False
+        assert_no_secret(srv.log_text(), "the TLS stand-in's request log")
+
+
 # ---------------------------------------------------------------------- pure decisions
 @pytest.mark.parametrize("computer, active", [
     ({"active": True, "status": "Deactivated"}, True),  # the boolean wins
