@@ -14,6 +14,9 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 export NO_COLOR := 1
+# What this checkout creates on the machine carries its id (podman container names in molecule/*/molecule.yml),
+# so that two checkouts, or two targets, never share or remove each other's hosts.
+export UNIL_RUN_ID := $(shell python3 tests/podman/podman_hosts.py run-id $(CURDIR))
 
 # pytest exits 5 when it collects nothing: that is not a failure of the suite.
 PYTEST = run_pytest() { pytest "$$@" || { rc=$$?; [ $$rc -eq 5 ] && echo "(no tests collected)" || exit $$rc; }; }; run_pytest
@@ -60,7 +63,7 @@ docs: ## build the collection tarball, install it, and render every module's and
 
 .PHONY: unit
 unit: collection-link ## pytest unit tests (module logic, module_utils, the stand-ins' own tests)
-	$(PYTEST) tests/unit tests/comet_server tests/installers
+	$(PYTEST) tests/unit tests/comet_server tests/installers tests/podman
 
 .PHONY: integration
 integration: collection-link ## tests against the Comet Server stand-in (real HTTP, real ansible-playbook)
@@ -68,7 +71,11 @@ integration: collection-link ## tests against the Comet Server stand-in (real HT
 
 .PHONY: molecule
 molecule: collection-link ## every Molecule scenario: podman ones run in full, delegated ones (Windows/macOS VMs) syntax-check
+	@# Molecule's working files go under ANSIBLE_HOME/tmp, named after the checkout folder's *name*: a home of this
+	@# checkout's own keeps two clones called alike apart.
+	export ANSIBLE_HOME=$(CURDIR)/build/molecule-home; \
 	shopt -s nullglob; for d in molecule/*/; do s=$$(basename $$d); \
+	  [ -f $$d/molecule.yml ] || continue; \
 	  if grep -q 'name: podman' $$d/molecule.yml; then echo "== molecule test -s $$s"; molecule test -s $$s; \
 	  else echo "== molecule syntax -s $$s (delegated: point MOLECULE_* at your VM and run 'molecule test -s $$s')"; molecule syntax -s $$s; fi; \
 	done

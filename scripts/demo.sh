@@ -7,15 +7,18 @@
 #   scripts/demo.sh down   remove everything "up" started: the containers, the server process, build/demo.
 #   scripts/demo.sh summary   print the fleet summary again.
 # Secrets (the administrator's and the demo account's passwords) are generated into build/demo/ (mode 0600) and never
-# printed. Environment: UNIL_DEMO_PORT (default 18060), UNIL_DEMO_DIR (default build/demo), UNIL_DEMO_SKIP_SETUP=1,
-# and any ANSIBLE_* variable (e.g. ANSIBLE_STDOUT_CALLBACK).
+# printed. Environment: UNIL_DEMO_DIR (default build/demo), UNIL_DEMO_PORT (default 0: a free port, written to
+# <dir>/server.port), UNIL_DEMO_SKIP_SETUP=1, and any ANSIBLE_* variable (e.g. ANSIBLE_STDOUT_CALLBACK).
+# Two runs never collide: the containers are named after the demo directory (unil-demo-<id>-deb11, <id> from its
+# path, so two checkouts, or make test beside make demo, have their own), labelled with that directory, and a run
+# holds <dir>.lock: a second up/down on the same directory while one runs refuses instead of removing its hosts.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-demo_dir=${UNIL_DEMO_DIR:-$root/build/demo}
-port=${UNIL_DEMO_PORT:-18060}
+demo_dir=$(realpath -ms "${UNIL_DEMO_DIR:-$root/build/demo}")
+port=${UNIL_DEMO_PORT:-0}
 client_version=24.6.0
 account=demo
 versions=(11 12 13)
@@ -29,17 +32,21 @@ export ANSIBLE_RETRY_FILES_ENABLED=0
 say() { printf '[demo] %s\n' "$*"; }
 die() { printf '[demo] ERROR: %s\n' "$*" >&2; exit 1; }
 
-container_name() { echo "unil-demo-deb$1"; }
+hosts_py=$root/tests/podman/podman_hosts.py
+container_prefix=
+# The names of this demo's containers, from its directory (after setup: it needs python3).
+name_hosts() { container_prefix=unil-demo-$(python3 "$hosts_py" run-id "$demo_dir"); }
+container_name() { echo "$container_prefix-deb$1"; }
 
-# The pid in server.pid, only when that process is still our stand-in.
-server_pid() {
-  local pid
-  [ -s "$demo_dir/server.pid" ] || return 1
-  pid=$(cat "$demo_dir/server.pid")
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'tests/comet_server' || return 1
-  echo "$pid"
+# One run at a time per demo directory: "up" and "down" run under flock(1) on <dir>.lock (beside the directory, which
+# "down" removes). -o: the lock stays with flock itself, so the containers' conmon and the stand-in never inherit it.
+with_lock() {
+  local rc=0
+  [ "${_UNIL_DEMO_LOCKED:-}" = "$demo_dir" ] && return 0
+  mkdir -p "$(dirname "$demo_dir")"
+  _UNIL_DEMO_LOCKED=$demo_dir flock -n -o -E 75 "$demo_dir.lock" bash "$root/scripts/demo.sh" "$@" || rc=$?
+  [ "$rc" -ne 75 ] || die "another make demo / demo-clean is using ${demo_dir#"$root"/} (it holds $demo_dir.lock): wait for it to finish"
+  exit "$rc"
 }
 
 python_venv() { "$root/.venv/bin/python" "$@"; }
@@ -94,12 +101,13 @@ EOF
 }
 
 up() {
-  local started=$SECONDS v name state
+  local started=$SECONDS v name state label
   if [ "${UNIL_DEMO_SKIP_SETUP:-0}" != 1 ]; then
     say "1/6 setting up this machine (scripts/setup.sh: Debian packages, .venv, systemd images; only what is missing)"
     bash "$root/scripts/setup.sh" | sed 's/^/       /'
   fi
   [ -x "$root/.venv/bin/ansible-playbook" ] || die ".venv is missing: run scripts/setup.sh"
+  name_hosts
   mkdir -p "$root/build/collections/ansible_collections/unil"
   [ -L "$root/build/collections/ansible_collections/unil/backup" ] \
     || ln -sfn ../../../.. "$root/build/collections/ansible_collections/unil/backup"
@@ -108,6 +116,7 @@ up() {
   umask 077
   mkdir -p "$demo_dir/installers"
   chmod 0700 "$demo_dir"
+  echo "$container_prefix" >"$demo_dir/container.prefix"
   for f in admin.pw user.pw; do
     [ -s "$demo_dir/$f" ] || python_venv -c 'import secrets; print(secrets.token_urlsafe(24))' >"$demo_dir/$f"
   done
@@ -132,7 +141,7 @@ EOF
     say "3/6 Comet Server stand-in already running (pid $pid) on http://127.0.0.1:$(cat "$demo_dir/server.port")/"
   else
     say "3/6 starting the Comet Server stand-in on http://127.0.0.1:$port/"
-    if python_venv -c 'import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$port"; then
+    if [ "$port" != 0 ] && python_venv -c 'import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$port"; then
       die "port $port on 127.0.0.1 is taken by another program: set UNIL_DEMO_PORT"
     fi
     rm -f "$demo_dir/server.port"
@@ -149,22 +158,23 @@ EOF
     name=$(container_name "$v")
     podman image exists "localhost/unil-debian-systemd:$v" || die "image localhost/unil-debian-systemd:$v is missing: run scripts/setup.sh"
     state=$(podman container inspect -f '{{.State.Status}}' "$name" 2>/dev/null || echo missing)
+    label=$(podman container inspect -f '{{index .Config.Labels "unil.backup.demo"}}' "$name" 2>/dev/null || true)
+    [ "$state" = missing ] || [ "$label" = "$demo_dir" ] \
+      || die "a container named $name exists but was not made by the demo in ${demo_dir#"$root"/} (label: ${label:-none}): remove it or set UNIL_DEMO_DIR"
     case $state in
       running) printf '       %s: running\n' "$name" ;;
       missing)
         podman run -d --name "$name" --hostname "demo-deb$v" --network host --systemd always \
-          --label unil.backup.demo=1 "localhost/unil-debian-systemd:$v" /sbin/init >/dev/null
+          --label "unil.backup.demo=$demo_dir" "localhost/unil-debian-systemd:$v" /sbin/init >/dev/null
         printf '       %s: started (Debian %s)\n' "$name" "$v" ;;
       *)
         podman start "$name" >/dev/null
         printf '       %s: restarted (was %s)\n' "$name" "$state" ;;
     esac
   done
-  for v in "${versions[@]}"; do
-    name=$(container_name "$v")
-    state=$(timeout 90 podman exec "$name" systemctl is-system-running --wait 2>/dev/null || true)
-    case $state in running|degraded) ;; *) die "$name did not boot (systemd: ${state:-no answer})" ;; esac
-  done
+  # shellcheck disable=SC2046
+  python3 "$hosts_py" wait-booted $(for v in "${versions[@]}"; do container_name "$v"; done) 2>&1 | sed 's/^/       /' \
+    || die "the demo hosts did not boot (the last answer of each is above)"
 
   say "5/6 ansible-playbook playbooks/site.yml -i inventories/demo (install the client, apply the settings, CrashPlan, summary)"
   ansible-playbook -i "$root/inventories/demo" "$root/playbooks/site.yml" "$@"
@@ -175,10 +185,16 @@ EOF
 }
 
 down() {
-  local v name pid
+  local v name pid label
+  name_hosts
   for v in "${versions[@]}"; do
     name=$(container_name "$v")
     if podman container exists "$name"; then
+      label=$(podman container inspect -f '{{index .Config.Labels "unil.backup.demo"}}' "$name" 2>/dev/null || true)
+      if [ "$label" != "$demo_dir" ]; then
+        say "left container $name alone: it was not made by the demo in ${demo_dir#"$root"/} (label: ${label:-none})"
+        continue
+      fi
       podman rm -f -t 5 "$name" >/dev/null
       say "removed container $name"
     fi
@@ -193,12 +209,13 @@ down() {
     rm -rf "$demo_dir"
     say "removed ${demo_dir#"$root"/}"
   fi
+  rm -f "$demo_dir.lock"
   say "nothing of the demo is left"
 }
 
 case ${1:-} in
-  up) shift; up "$@" ;;
-  down) down ;;
+  up) with_lock "$@"; shift; up "$@" ;;
+  down) with_lock "$@"; down ;;
   summary) summary ;;
   *) echo "usage: $0 up [ansible-playbook options] | down | summary" >&2; exit 2 ;;
 esac

@@ -5,6 +5,8 @@
 #      reinstalled only when that file changes;
 #   3. systemd base images for Debian 11, 12 and 13 (debootstrap + podman import), built only when missing.
 # A second run finds everything in place and only checks.
+# debootstrap uses the Debian archive of this machine's own apt sources (scripts/debian_mirror.py); set
+# UNIL_DEBIAN_MIRROR=http://... to use another one.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +60,7 @@ cp -f scripts/ansible_test_get_pip.py "$HOME/.ansible/test/cache/get_pip_${pipve
 
 # 3. systemd base images for the Molecule hosts --------------------------------------------
 include=systemd,systemd-sysv,python3,dbus,procps,iproute2,sudo,xz-utils,gawk,ca-certificates,tzdata
+mirror=${UNIL_DEBIAN_MIRROR:-}
 for pair in 11:bullseye 12:bookworm 13:trixie; do
   ver=${pair%%:*}; suite=${pair##*:}
   image=localhost/unil-debian-systemd:$ver
@@ -65,9 +68,13 @@ for pair in 11:bullseye 12:bookworm 13:trixie; do
     say "image $image: present"
     continue
   fi
-  say "building $image with debootstrap ($suite)"
+  if [ -z "$mirror" ]; then
+    mirror=$(python3 scripts/debian_mirror.py) || { echo "setup: no Debian archive found in this machine's apt" \
+      "sources (/etc/apt/sources.list, /etc/apt/sources.list.d/): set UNIL_DEBIAN_MIRROR=http://<mirror>/debian" >&2; exit 1; }
+  fi
+  say "building $image with debootstrap ($suite, from $mirror)"
   rootfs=$(mktemp -d "/var/tmp/unil-rootfs-$suite.XXXXXX")
-  debootstrap --variant=minbase --include="$include" "$suite" "$rootfs" http://deb.debian.org/debian >/dev/null
+  debootstrap --variant=minbase --include="$include" "$suite" "$rootfs" "$mirror" >/dev/null
   # no getty or other console units in a container
   rm -f "$rootfs"/etc/systemd/system/getty.target.wants/* "$rootfs"/etc/machine-id
   touch "$rootfs"/etc/machine-id

@@ -3,34 +3,40 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The README's first command, end to end: scripts/demo.sh up (twice) and down (what make demo / make demo-clean run).
 
-Uses the demo's own names (containers unil-demo-deb11..13, build/demo, port 18060): a demo left running on this
-machine is taken down first.
+Runs in its own demo directory (build/test-demo), so its containers (unil-demo-<id of that directory>-deb11..13),
+its stand-in port (any free one) and its files are not those of a `make demo` of this checkout or of another one:
+a demo left running by a person is left alone. A test demo left over by an interrupted run is taken down first.
+The hosts are started while another podman host boots beside them (a loaded machine).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 
 import pytest
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "podman"))
+import podman_hosts  # noqa: E402  pylint: disable=wrong-import-position
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEMO = os.path.join(ROOT, "scripts", "demo.sh")
-DEMO_DIR = os.path.join(ROOT, "build", "demo")
+DEMO_DIR = os.path.join(ROOT, "build", "test-demo")
 HOSTS = ["demo-deb11", "demo-deb12", "demo-deb13"]
-CONTAINERS = ["unil-demo-deb11", "unil-demo-deb12", "unil-demo-deb13"]
-PORT = 18060
+PREFIX = "unil-demo-" + podman_hosts.run_id(DEMO_DIR)
+CONTAINERS = [PREFIX + "-deb11", PREFIX + "-deb12", PREFIX + "-deb13"]
 
 pytestmark = pytest.mark.slow
 
 
 def run(*args):
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", NO_COLOR="1")
-    env.pop("UNIL_DEMO_DIR", None)
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", NO_COLOR="1", UNIL_DEMO_DIR=DEMO_DIR)
     env.pop("UNIL_DEMO_PORT", None)
     started = time.time()
     proc = subprocess.run(["bash", DEMO] + list(args), cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -48,22 +54,40 @@ def recap(output):
     return out
 
 
+def server_port():
+    with open(os.path.join(DEMO_DIR, "server.port")) as f:
+        return int(f.read())
+
+
 def server_state():
-    with urllib.request.urlopen("http://127.0.0.1:%d/_standin/state" % PORT, timeout=10) as answer:
+    with urllib.request.urlopen("http://127.0.0.1:%d/_standin/state" % server_port(), timeout=10) as answer:
         return json.loads(answer.read().decode())
 
 
-def containers():
-    env = dict(os.environ, CONTAINERS_CONF=os.path.join(ROOT, "tests", "podman", "containers.conf"))
-    out = subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}}"], env=env, stdout=subprocess.PIPE,
-                         text=True, check=True).stdout.split()
-    return sorted(n for n in out if n in CONTAINERS)
+def podman(*args, check=True):
+    return subprocess.run(["podman"] + list(args), env=podman_hosts.podman_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, check=check).stdout
 
 
-def port_open():
+def containers(names=None):
+    out = podman("ps", "-a", "--format", "{{.Names}}").split()
+    return sorted(n for n in out if n in (names or CONTAINERS))
+
+
+def port_open(port):
     with socket.socket() as sock:
         sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", PORT)) == 0
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(name="booting_neighbour")
+def booting_neighbour_fixture():
+    """Another podman systemd host that boots at the same time as the demo's: the machine is loaded."""
+    name = "unil-test-neighbour-" + podman_hosts.run_id(ROOT)
+    podman("rm", "-f", "-t", "0", name, check=False)
+    podman("run", "-d", "--name", name, "--systemd", "always", "localhost/unil-debian-systemd:12", "/sbin/init")
+    yield name
+    podman("rm", "-f", "-t", "0", name, check=False)
 
 
 def secrets():
@@ -103,9 +127,39 @@ def check_fleet(state):
     return names
 
 
-def test_make_demo_up_twice_then_down():
+def test_a_second_run_on_the_same_demo_refuses_while_one_runs():
+    os.makedirs(os.path.dirname(DEMO_DIR), exist_ok=True)
+    with open(DEMO_DIR + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        for action in ("up", "down"):
+            rc, out = run(action)
+            assert rc != 0 and "another make demo / demo-clean is using build/test-demo" in out, out
+            assert "removed" not in out and "starting" not in out, out
+
+
+def test_a_container_of_that_name_not_made_by_this_demo_is_refused_and_kept():
     rc, out = run("down")
     assert rc == 0, out
+    stranger = CONTAINERS[0]
+    podman("create", "--name", stranger, "--label", "unil.backup.demo=/elsewhere/build/demo",
+           "localhost/unil-debian-systemd:11", "/sbin/init")
+    try:
+        rc, out = run("up")
+        assert rc != 0, out
+        assert "a container named %s exists but was not made by the demo in build/test-demo" % stranger in out, out
+        rc, out = run("down")
+        assert rc == 0, out
+        assert "left container %s alone" % stranger in out, out
+        assert containers() == [stranger]
+    finally:
+        podman("rm", "-f", "-t", "0", stranger, check=False)
+        run("down")
+
+
+def test_make_demo_up_twice_then_down(booting_neighbour):
+    rc, out = run("down")
+    assert rc == 0, out
+    port = None
     try:
         rc, first = run("up")
         assert rc == 0, first[-8000:]
@@ -120,7 +174,9 @@ def test_make_demo_up_twice_then_down():
         for name in HOSTS:
             assert re.search(r"%s\s+24\.6\.0\s+online\s+linux\s+Linux UNIL \(/etc /home\)\s+1" % name, summary), summary
         ids = check_fleet(server_state())
+        port = server_port()
         assert containers() == CONTAINERS
+        assert containers([booting_neighbour]) == [booting_neighbour], "the demo touched another podman host"
 
         rc, second = run("up")
         assert rc == 0, second[-8000:]
@@ -136,5 +192,6 @@ def test_make_demo_up_twice_then_down():
     assert rc == 0, out
     assert containers() == []
     assert not os.path.exists(DEMO_DIR)
-    assert not port_open(), "the stand-in still listens on port %d" % PORT
+    assert not os.path.exists(DEMO_DIR + ".lock")
+    assert port is None or not port_open(port), "the stand-in still listens on port %d" % port
     assert not os.path.exists("/proc/%d" % pid) or "comet_server" not in open("/proc/%d/cmdline" % pid).read()

@@ -3,7 +3,7 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "crashplan_removal_default", "shared"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared", "crashplan_removal"))
 
 import cpr_testlib as lib  # noqa: E402  pylint: disable=wrong-import-position
 

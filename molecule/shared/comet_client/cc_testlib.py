@@ -2,9 +2,14 @@
 
 import json
 import os
-import subprocess
-import time
+import sys
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "podman"))
+import podman_hosts  # noqa: E402  pylint: disable=wrong-import-position
+
+# polling a condition on a host, the same way every test waits
+wait_for = podman_hosts.poll
 
 INSTALL_DIR = "/opt/CometBackupUNIL"
 SERVICE = "comet-backup"
@@ -67,21 +72,6 @@ def client_processes(host):
     return [line for line in out.stdout.splitlines() if line.strip()]
 
 
-def wait_for(predicate, timeout=60, step=1.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
-
-
 def restart_instance(host):
-    """A real reboot of the container: systemd starts again as PID 1."""
-    subprocess.run(["podman", "restart", "--time", "5", instance_name(host)], check=True, capture_output=True)
-
-    def booted():
-        res = host.run("systemctl is-system-running")
-        return res.stdout.strip() in ("running", "degraded")
-
-    assert wait_for(booted, timeout=90), "systemd did not finish booting after podman restart"
+    """A real reboot of the container: systemd starts again as PID 1 (podman restart, then the one boot wait)."""
+    podman_hosts.restart(instance_name(host))
