@@ -13,6 +13,8 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ansible_collections.unil.backup.plugins.module_utils._comet_client import LOGGED_IN_CODES
+
 # ---------------------------------------------------------------------------------------------------------------
 # Names
 # ---------------------------------------------------------------------------------------------------------------
@@ -728,7 +730,7 @@ def macos_facts(probe, extra_archives=None):
 # Health gate
 # ---------------------------------------------------------------------------------------------------------------
 
-COMET_LOGGED_IN_CODES = (1, 2)
+COMET_LOGGED_IN_CODES = LOGGED_IN_CODES
 
 
 def parse_login_status(text):

@@ -1,0 +1,46 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The roles' decisions, computed on the controller from one host probe (module unil.backup.host_info).
+
+Thin wrappers: the rules are in plugins/module_utils/_comet_client.py and _crashplan.py, unit-tested there.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
+
+
+def comet_client_plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgrade=False, can_login=False,
+                      state="present"):
+    if not isinstance(probe, dict) or not isinstance(probe.get("comet"), dict):
+        raise AnsibleFilterError("comet_client_plan: the input must be the result of unil.backup.host_info")
+    return cc.plan(probe, str(target_version or ""), str(unit_sha256 or ""), bool(unit_enabled), bool(allow_downgrade),
+                   bool(can_login), str(state))
+
+
+def comet_gate_input(probe):
+    """The Comet part of the CrashPlan health gate, from a host probe's ``comet``."""
+    comet = (probe or {}).get("comet") or {}
+    login = comet.get("login") or {}
+    return {"installed": bool(comet.get("installed")), "version": comet.get("version", ""),
+            "device_id": comet.get("device_id", ""), "login_code": int(login.get("code", cc.NOT_INSTALLED)),
+            "login_text": login.get("text", "")}
+
+
+def crashplan_gate(crashplan, enabled=True, comet=None, server=None):
+    if not isinstance(crashplan, dict) or "present" not in crashplan:
+        raise AnsibleFilterError("crashplan_gate: the input must be the crashplan facts of unil.backup.host_info or crashplan_facts")
+    return cp.decide_gate(bool(crashplan["present"]), bool(enabled), comet or {}, server or {})
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "comet_client_plan": comet_client_plan,
+            "comet_gate_input": comet_gate_input,
+            "crashplan_gate": crashplan_gate,
+        }

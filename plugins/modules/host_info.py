@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: host_info
+short_description: Read a host's backup state in one round trip - Comet Backup client, its start-at-boot unit, CrashPlan
+version_added: 0.2.0
+description:
+  - Read-only probe of a Linux or macOS host, run once per host by the roles of this collection, which decide from its
+    answer on the controller and change the host only where something differs.
+  - The Comet Backup client - installed or not, its version, device ID and login status (C(backup-tool version),
+    C(info device-id), C(login status), parsed by the same code on every OS).
+  - The unit that starts the client at boot - the digest of its file, whether it is enabled and active.
+  - With O(crashplan), the Code42 CrashPlan detection and removal plan of M(unil.backup.crashplan_facts).
+author:
+  - UNIL Ci (Centre informatique) backup team (!UNKNOWN)
+extends_documentation_fragment:
+  - unil.backup.attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; it runs the same in check mode.
+  diff_mode:
+    support: none
+options:
+  backup_tool:
+    description:
+      - Path of the client's C(backup-tool) on the host (Linux C(/opt/<brand>/backup-tool), macOS
+        C(/Applications/<product>.app/Contents/MacOS/backup-tool)). Absent means the client is not installed.
+    type: path
+    required: true
+  home:
+    description:
+      - C(HOME) for the C(backup-tool) commands (the client keeps its settings under it).
+    type: path
+    default: /root
+  unit_path:
+    description:
+      - The file of the unit that starts the client at boot (systemd unit or launchd plist), to digest.
+    type: path
+  unit_name:
+    description:
+      - The systemd unit whose C(is-enabled) and C(is-active) are read. Linux only.
+    type: str
+  wait_login:
+    description:
+      - Seconds to wait, at most, while the client answers C(Connection error (3)), as it does while it connects just
+        after an installation or a login. V(0) reads once.
+    type: int
+    default: 0
+  crashplan:
+    description:
+      - Also detect CrashPlan and plan its removal (as M(unil.backup.crashplan_facts) does), in the same round trip.
+    type: bool
+    default: false
+  crashplan_archives:
+    description:
+      - More CrashPlan backup archive folders to keep (see M(unil.backup.crashplan_facts) O(unil.backup.crashplan_facts#module:archives)).
+    type: list
+    elements: path
+    default: []
+  crashplan_uninstaller:
+    description:
+      - Linux only. The vendor's C(uninstall.sh) on the host (see M(unil.backup.crashplan_facts)).
+    type: path
+seealso:
+  - module: unil.backup.crashplan_facts
+    description: The same CrashPlan detection on its own, and the Windows form run on the controller.
+"""
+
+EXAMPLES = r"""
+- name: Read the host's backup state once
+  unil.backup.host_info:
+    backup_tool: /opt/CometBackupUNIL/backup-tool
+    unit_path: /etc/systemd/system/comet-backup.service
+    unit_name: comet-backup.service
+    crashplan: true
+  register: probe
+
+- name: Say what is there
+  ansible.builtin.debug:
+    msg: >-
+      Comet {{ probe.comet.version | default('-', true) }} ({{ probe.comet.login.text }}),
+      CrashPlan {{ 'present' if probe.crashplan.present else 'absent' }}
+"""
+
+RETURN = r"""
+comet:
+  description: The Comet Backup client.
+  returned: always
+  type: dict
+  contains:
+    installed:
+      description: Whether O(backup_tool) exists.
+      type: bool
+    version:
+      description: Its version (empty when not installed or unreadable).
+      type: str
+      sample: 24.6.0
+    device_id:
+      description: The device ID it is registered with (empty when unknown).
+      type: str
+    login:
+      description: C(code) (-1 when not installed), C(text) and C(logged_in) (codes 1 and 2).
+      type: dict
+unit:
+  description: The start-at-boot unit - C(path), C(exists), C(sha256) (empty when absent), C(enabled), C(active).
+  returned: always
+  type: dict
+crashplan:
+  description: The CrashPlan facts, as M(unil.backup.crashplan_facts) returns them.
+  returned: when O(crashplan) is true
+  type: dict
+"""
+
+import hashlib
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
+from ansible_collections.unil.backup.plugins.module_utils import _crashplan_host
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(65536), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def comet_state(module, tool, home, wait_login):
+    if not os.path.isfile(tool):
+        return {"installed": False, "version": "", "device_id": "", "login": cc.login_status("", installed=False)}
+    env = {"HOME": home}
+
+    def tool_out(*args):
+        dummy, out, err = module.run_command([tool] + list(args), environ_update=env)
+        return out or err
+
+    deadline = time.monotonic() + max(0, wait_login)
+    while True:
+        login = cc.login_status(tool_out("login", "status"))
+        if login["code"] not in cc.TRANSIENT_CODES or time.monotonic() >= deadline:
+            break
+        time.sleep(2)
+    return {"installed": True, "version": cc.parse_version(tool_out("version")),
+            "device_id": cc.parse_device_id(tool_out("info", "device-id")), "login": login}
+
+
+def unit_state(module, path, name):
+    out = {"path": path or "", "exists": bool(path) and os.path.isfile(path), "sha256": "", "enabled": False, "active": False}
+    if out["exists"]:
+        out["sha256"] = _sha256(path)
+    if name and module.get_bin_path("systemctl"):
+        dummy, enabled, dummy2 = module.run_command(["systemctl", "is-enabled", name])
+        dummy, active, dummy2 = module.run_command(["systemctl", "is-active", name])
+        out["enabled"] = enabled.strip() in ("enabled", "enabled-runtime")
+        out["active"] = active.strip() == "active"
+    return out
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            backup_tool=dict(type="path", required=True),
+            home=dict(type="path", default="/root"),
+            unit_path=dict(type="path"),
+            unit_name=dict(type="str"),
+            wait_login=dict(type="int", default=0),
+            crashplan=dict(type="bool", default=False),
+            crashplan_archives=dict(type="list", elements="path", default=[]),
+            crashplan_uninstaller=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if not 0 <= p["wait_login"] <= 600:
+        module.fail_json(msg="wait_login: %d is not between 0 and 600 seconds" % p["wait_login"])
+    for path in p["crashplan_archives"]:
+        if not path.startswith("/"):
+            module.fail_json(msg="crashplan_archives: %r is not an absolute path" % path)
+    result = dict(changed=False, comet=comet_state(module, p["backup_tool"], p["home"], p["wait_login"]),
+                  unit=unit_state(module, p["unit_path"], p["unit_name"]))
+    if p["crashplan"]:
+        try:
+            result["crashplan"] = _crashplan_host.gather_facts(module.run_command, p["crashplan_archives"], p["crashplan_uninstaller"])
+        except cp.CrashPlanInputError as err:
+            module.fail_json(msg=str(err))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
