@@ -60,7 +60,8 @@ def _env(tmp_path):
     demo = tmp_path / "demo-secrets"
     if not demo.exists():
         demo.mkdir(mode=0o700)
-        for name, value in (("admin.pw", "x" * 20), ("user.pw", "y" * 20), ("server.port", "18060")):
+        for name, value in (("admin.pw", "x" * 20), ("user.pw", "y" * 20), ("server.port", "18060"),
+                            ("container.prefix", "unil-demo-000000")):
             (demo / name).write_text(value + "\n")
     return dict(os.environ,
                 PATH=BIN + os.pathsep + os.environ.get("PATH", ""),
