@@ -31,6 +31,11 @@ class CometInputError(Exception):
         self.option = option
         self.message = message
 
+    def renamed(self, names):
+        """The same error naming the option as ``names`` maps it (for a module whose options are named differently
+        from those of the shared function that raised it)."""
+        return CometInputError(names.get(self.option, self.option), self.message)
+
 
 def platform_os(device):
     """'windows', 'macos', 'linux' or None from DeviceConfig.PlatformVersion.os (Go GOOS values)."""
@@ -130,11 +135,10 @@ def find_item(profile, device_id, item_name):
                           % (device_id, len(items), ", ".join(repr(v.get("Description")) for k, v in items), item_name))
 
 
-def require_item(profile, device_id, item_name):
+def require_item(profile, device_id, item_name, hint="create it with unil.backup.comet_profile"):
     key, item = find_item(profile, device_id, item_name)
     if key is None:
-        raise CometInputError("item_name", "device %r has no protected item %r yet (create it with unil.backup.comet_profile)"
-                              % (device_id, item_name))
+        raise CometInputError("item_name", "device %r has no protected item %r yet (%s)" % (device_id, item_name, hint))
     return key, item
 
 

@@ -132,13 +132,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     live_connections,
     refetch_if_online,
 )
-
-
-def view(profile, device_id):
-    device = ((profile or {}).get("Devices") or {}).get(device_id) if device_id else None
-    if device is None:
-        return {}
-    return {"device_id": device_id, "name": device.get("FriendlyName")}
+from ansible_collections.unil.backup.plugins.module_utils._comet_settings import device_view as view, set_device_name
 
 
 def main():
@@ -185,10 +179,8 @@ def main():
             module.exit_json(**result)
 
         def change(profile):
-            device_id, device = find_device(profile, p["device_id"], p["device_name"])
-            found["device_id"] = device_id
-            if p["name"] is not None and device.get("FriendlyName") != p["name"]:
-                device["FriendlyName"] = p["name"]
+            profile, description = set_device_name(profile, p["device_id"], p["device_name"], p["name"])
+            found.update(description)
             return profile
 
         update = client.update_profile(account, change, check_mode=module.check_mode)

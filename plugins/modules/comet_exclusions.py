@@ -204,62 +204,38 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometApiError,
     comet_argument_spec,
 )
-from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import PROTECTED_ITEM_NAMES
 from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import (
-    GLOB_PREFIX,
-    REGEX_PREFIX,
     SYSTEM_LEVELS,
     apply_system_exclusions,
-    apply_user_exclusions,
     check_regex,
     default_system_exclusions,
-    default_user_globs,
-    props_values,
     restrict_os_name,
     system_exclusions_plan,
-    user_exclusions_plan,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     account_error,
     api_counters,
     check_name,
-    find_device,
     live_connections,
-    platform_os,
     refetch_if_online,
-    require_item,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_settings import (
+    exclusions_view as user_view,
+    set_user_exclusions,
 )
 
 MANDATORY = "FileAndFolderMandatoryExclusions"
 
 
 def user_plan(profile, params, found, now):
-    device_id, device = find_device(profile, params["device_id"], params["device_name"])
-    found["device_id"] = device_id
-    os_name = platform_os(device)
-    if os_name is None:
-        raise CometInputError("device_id", "device %r reports an unknown platform: cannot check its paths" % device_id)
-    name = params["item_name"] or PROTECTED_ITEM_NAMES[os_name]
-    item_id, item = require_item(profile, device_id, name)
-    found["item_id"] = item_id
-    globs = (default_user_globs(os_name) if params["defaults"] else []) + list(params["globs"])
-    globs, regexes, warnings, workarounds = user_exclusions_plan(globs, params["regexes"], os_name, params["accent_workaround"])
-    found.update(warnings=warnings, workarounds=workarounds)
-    props = item.get("EngineProps") or {}
-    new = apply_user_exclusions(props, globs, regexes, params["state"])
-    if new != props:
-        item["EngineProps"] = new
-        item["ModifyTime"] = now
+    profile, description = set_user_exclusions(profile, params["device_id"], params["device_name"],
+                                               item_name=params["item_name"], globs=params["globs"],
+                                               regexes=params["regexes"], state=params["state"],
+                                               defaults=params["defaults"], accent_workaround=params["accent_workaround"],
+                                               now=now)
+    found.update(description)
     return profile
-
-
-def user_view(profile, found):
-    item = ((profile or {}).get("Sources") or {}).get(found.get("item_id"))
-    if item is None:
-        return {}
-    props = item.get("EngineProps") or {}
-    return {"item_id": found["item_id"], "globs": props_values(props, GLOB_PREFIX), "regexes": props_values(props, REGEX_PREFIX)}
 
 
 def _user_policy(policy):

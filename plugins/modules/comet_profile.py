@@ -145,96 +145,24 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometApiError,
     comet_argument_spec,
 )
-from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import DEFAULT_FOLDERS, PROTECTED_ITEM_NAMES
-from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import set_props_values
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
-    FILE_ENGINE,
-    INCLUDE_PREFIX,
     CometInputError,
     account_error,
     api_counters,
     check_name,
-    deep,
-    deterministic_guid,
-    find_device,
-    find_item,
-    find_rule,
-    find_vault,
-    item_folders,
     live_connections,
-    normalize_folder,
-    platform_os,
     refetch_if_online,
 )
-
-
-def _without_times(value):
-    value = dict(value or {})
-    value.pop("ModifyTime", None)
-    return value
+from ansible_collections.unil.backup.plugins.module_utils._comet_settings import item_view as view, set_protected_item
 
 
 def plan(profile, params, found, now):
     """Mutate ``profile`` (a copy) to the wanted state; record keys in ``found``. Raises CometInputError."""
-    account = params["account"]
-    device_id, device = find_device(profile, params["device_id"], params["device_name"])
-    found["device_id"] = device_id
-    os_name = platform_os(device)
-    if os_name is None:
-        raise CometInputError("device_id", "device %r reports an unknown platform %r: cannot check its paths"
-                              % (device_id, ((device or {}).get("PlatformVersion") or {}).get("os")))
-    name = check_name(params["item_name"] or PROTECTED_ITEM_NAMES[os_name], "item_name")
-    folders = []
-    for path in params["folders"] if params["folders"] is not None else DEFAULT_FOLDERS[os_name]:
-        path = normalize_folder(path, os_name)
-        if path not in folders:
-            folders.append(path)
-    if not folders and params["folders_mode"] == "replace":
-        raise CometInputError("folders", "an item must include at least one folder")
-    vault_id = find_vault(profile, params["vault"])
-
-    sources = profile.setdefault("Sources", {})
-    item_id, item = find_item(profile, device_id, name)
-    created = []
-    if item_id is None:
-        item_id = deterministic_guid("source", account, device_id, name)
-        item = {"Engine": FILE_ENGINE, "Description": name, "OwnerDevice": device_id, "CreateTime": now,
-                "ModifyTime": now, "EngineProps": {}}
-        sources[item_id] = item
-        created.append("item")
-    original = deep(item)
-    item["Description"] = name
-    props = item.get("EngineProps") or {}
-    wanted = folders if params["folders_mode"] == "replace" else item_folders(item) + [f for f in folders if f not in item_folders(item)]
-    item["EngineProps"] = set_props_values(props, INCLUDE_PREFIX, wanted)
-    if _without_times(item) != _without_times(original):
-        item["ModifyTime"] = now
-
-    rule_id, dummy = find_rule(profile, item_id, vault_id)
-    if rule_id is None:
-        rule_id = deterministic_guid("rule", account, item_id, vault_id)
-        profile.setdefault("BackupRules", {})[rule_id] = {
-            "Description": name, "Source": item_id, "Destination": vault_id, "CreateTime": now, "ModifyTime": now,
-            "Schedules": [],
-        }
-        created.append("rule")
-    found.update(item_id=item_id, vault_id=vault_id, rule_id=rule_id, created=created)
+    profile, description = set_protected_item(profile, params["account"], params["device_id"], params["device_name"],
+                                              item_name=params["item_name"], folders=params["folders"],
+                                              folders_mode=params["folders_mode"], vault=params["vault"], now=now)
+    found.update(description)
     return profile
-
-
-def view(profile, found):
-    item = ((profile or {}).get("Sources") or {}).get(found.get("item_id"))
-    if item is None:
-        return {}
-    rule = ((profile or {}).get("BackupRules") or {}).get(found.get("rule_id"))
-    return {
-        "device_id": found["device_id"],
-        "item_id": found["item_id"],
-        "item_name": item.get("Description"),
-        "folders": item_folders(item),
-        "vault_id": (rule or {}).get("Destination"),
-        "rule_id": found["rule_id"] if rule else None,
-    }
 
 
 def main():

@@ -201,65 +201,27 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometApiError,
     comet_argument_spec,
 )
-from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import PROTECTED_ITEM_NAMES
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     account_error,
     api_counters,
     check_name,
-    find_device,
-    find_rule,
-    find_vault,
     live_connections,
-    platform_os,
     refetch_if_online,
-    require_item,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_schedule import (
-    TRIGGER_OPTIONS,
     describe_all,
     event_triggers,
-    schedules_equal,
     schedules_to_comet,
 )
+from ansible_collections.unil.backup.plugins.module_utils._comet_settings import schedule_view as view, set_schedule
 
 
 def plan(profile, params, wanted, triggers, found, now):
-    device_id, device = find_device(profile, params["device_id"], params["device_name"])
-    found["device_id"] = device_id
-    os_name = platform_os(device)
-    name = params["item_name"] or PROTECTED_ITEM_NAMES.get(os_name or "", "")
-    item_id, item = require_item(profile, device_id, name)
-    vault_id = find_vault(profile, params["vault"]) if params["vault"] else None
-    rule_id, rule = find_rule(profile, item_id, vault_id)
-    if rule_id is None:
-        raise CometInputError("item_name", "protected item %r of device %r has no backup rule%s (create it with unil.backup.comet_profile)"
-                              % (item.get("Description"), device_id, " to that vault" if vault_id else ""))
-    found.update(item_id=item_id, rule_id=rule_id)
-    changed = False
-    if wanted is not None and not schedules_equal(rule.get("Schedules"), wanted):
-        rule["Schedules"] = wanted
-        changed = True
-    if triggers:
-        stored = rule.get("EventTriggers") or {}
-        if any(stored.get(k) != v for k, v in triggers.items()):
-            rule["EventTriggers"] = dict(stored, **triggers)
-            changed = True
-    if changed:
-        rule["ModifyTime"] = now
+    profile, description = set_schedule(profile, params["device_id"], params["device_name"], item_name=params["item_name"],
+                                        vault=params["vault"], schedules=wanted, triggers=triggers, now=now)
+    found.update(description)
     return profile
-
-
-def view(profile, found):
-    rule = ((profile or {}).get("BackupRules") or {}).get(found.get("rule_id"))
-    if rule is None:
-        return {}
-    stored = rule.get("EventTriggers") or {}
-    return {
-        "rule_id": found["rule_id"],
-        "schedules": describe_all(rule.get("Schedules")),
-        "event_triggers": dict((k, stored.get(k)) for k in TRIGGER_OPTIONS.values() if k in stored),
-    }
 
 
 def main():

@@ -189,3 +189,176 @@ def count_endpoints(entries):
     for entry in entries:
         out[entry["endpoint"]] = out.get(entry["endpoint"], 0) + 1
     return out
+
+
+# --- comet_device_settings: one call per host, one profile read and at most one write -------------------------------
+
+READ = "get-user-profile-and-hash"
+
+
+def settings_api(output):
+    """{host: (profile reads, profile writes, reads, writes, conflicts)} as comet_device_settings counted them."""
+    return dict((m.group(1), tuple(int(m.group(i)) for i in range(2, 7)))
+                for m in re.finditer(r"COMET_SETTINGS_API (\S+) (\d+) (\d+) (\d+) (\d+) (\d+)", output))
+
+
+def log_figures(entries):
+    """(profile reads, profile writes accepted, profile writes refused, other endpoints) of stand-in log entries."""
+    return (sum(1 for e in entries if e["endpoint"] == READ),
+            sum(1 for e in entries if e["endpoint"] == WRITE and e["status"] == 200),
+            sum(1 for e in entries if e["endpoint"] == WRITE and e["status"] != 200),
+            count_endpoints(e for e in entries if e["endpoint"] not in (READ, WRITE)))
+
+
+def test_settings_one_read_one_write_per_device(server, tmp_path):
+    server.state.add_device(ACCOUNT, "dev-lab-pc-01", "debian-12", platform=LINUX, client_version="24.6.0", online=True)
+    stored, stored_hash = server.state.get_profile(ACCOUNT), server.state.profile_hash(ACCOUNT)
+    figures = {}
+
+    def run(label, extra, *options):
+        start = len(server.log)
+        rc, out = playbook(server, tmp_path, "comet_device_settings.yml", "single.yml", extra, *options)
+        assert rc == 0, out
+        figures[label] = log_figures(server.log[start:])
+        print("%s: profile reads %d, profile writes %d (refused %d), other calls %s; the module counted %s" % (
+            (label,) + figures[label] + (settings_api(out)["lab-pc-01"],)))
+        return out
+
+    # check mode on a brand-new device: the item exists only in the plan, the schedule and exclusions go to it
+    out = run("check mode, new device", SINGLE, "--check", "--diff")
+    assert recap(out)["lab-pc-01"]["changed"] == 1, out
+    assert figures["check mode, new device"][:3] == (1, 0, 0)
+    assert server.state.get_profile(ACCOUNT) == stored and server.state.profile_hash(ACCOUNT) == stored_hash
+    assert "/srv/data" in out and '"at": "12:30"' in out, out
+
+    out = run("first apply", SINGLE)
+    assert recap(out)["lab-pc-01"]["changed"] == 1, out
+    assert figures["first apply"] == (1, 1, 0, {"dispatcher/list-active": 1, "dispatcher/refetch-profile": 1})
+    assert settings_api(out)["lab-pc-01"] == (1, 1, 2, 2, 0)
+    profile = server.state.get_profile(ACCOUNT)
+    assert profile["Devices"]["dev-lab-pc-01"]["FriendlyName"] == "lab-pc-01"
+    [(item_id, item)] = [(k, v) for k, v in profile["Sources"].items() if v.get("OwnerDevice") == "dev-lab-pc-01"]
+    assert sorted(v for k, v in item["EngineProps"].items() if k.startswith("INCLUDE")) == ["/home", "/srv/data"]
+    assert [v for k, v in item["EngineProps"].items() if k.startswith("EXCLUDE")] == ["/home/*/.cache"]
+    [rule] = [v for v in profile["BackupRules"].values() if v.get("Source") == item_id]
+    assert [s["SecondsPast"] for s in rule["Schedules"]] == [45000, 165600, 424800]
+    assert rule["EventTriggers"] == {"OnPCBootIfLastJobMissed": True}
+
+    out = run("no-op", SINGLE)
+    assert recap(out)["lab-pc-01"]["changed"] == 0, out
+    assert figures["no-op"] == (1, 0, 0, {})
+    assert settings_api(out)["lab-pc-01"] == (1, 0, 1, 0, 0)
+
+    out = run("one change", dict(SINGLE, comet_folders=["/home", "/opt/lab"]), "--diff")
+    assert recap(out)["lab-pc-01"]["changed"] == 1, out
+    assert figures["one change"][:3] == (1, 1, 0)
+    diff_lines = [line.strip() for line in out.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+    assert any("/srv/data" in line for line in diff_lines if line.startswith("-")), out
+    assert any("/opt/lab" in line for line in diff_lines if line.startswith("+")), out
+    assert not any("/home" in line or "lab-pc-01" in line for line in diff_lines), "unchanged settings must not be in the diff:\n" + out
+    print("summary (profile reads, profile writes, refused writes, other calls): %s" % figures)
+
+
+def test_settings_parallel_twenty_devices_one_account(server, tmp_path):
+    hosts = ["par-%02d" % i for i in range(1, 21)]
+    for i, host in enumerate(hosts):
+        server.state.add_device(ACCOUNT, "dev-" + host, "host-%d" % i, platform=LINUX, client_version="24.6.0", online=i % 2 == 0)
+    server.state.add_device(ACCOUNT, "dev-other", "other", platform=LINUX, client_version="24.6.0", online=False)
+    profile = server.state.get_profile(ACCOUNT)
+    profile["Sources"]["other-item"] = {"Engine": "engine1/file", "OwnerDevice": "dev-other", "Description": "Linux UNIL",
+                                        "EngineProps": {"INCLUDE0": "/data"}, "ZZFutureSourceField": 1}
+    profile["AccountName"] = "Lab de chimie"
+    profile["ZZFutureProfileField"] = {"kept": True}
+    server.state.set_profile(ACCOUNT, profile)
+    untouched = server.state.get_profile(ACCOUNT)
+
+    figures = []
+    for round_number, expect_writes in ((1, 20), (1, 0), (2, 20)):
+        start = len(server.log)
+        started = time.time()
+        rc, out = playbook(server, tmp_path, "comet_device_settings.yml", "parallel.yml", {"comet_round": round_number}, "--forks", "20")
+        elapsed = time.time() - started
+        assert rc == 0, out
+        reads, writes, refused, others = log_figures(server.log[start:])
+        api = settings_api(out)
+        assert sorted(api) == hosts, out
+        print("round %d: %.1f s, stand-in log: %d profile reads, %d profile writes, %d refused, %s" % (
+            round_number, elapsed, reads, writes, refused, others))
+        figures.append((round_number, elapsed, reads, writes))
+        # one read and at most one write per host: the per-account lock leaves no room for a conflict
+        assert (reads, writes, refused) == (20, expect_writes, 0)
+        assert all(api[h][:2] == (1, 1 if expect_writes else 0) and api[h][4] == 0 for h in hosts), api
+        assert sum(a[1] for a in api.values()) == writes
+        changed = recap(out)
+        assert all(changed[h]["changed"] == (1 if expect_writes else 0) for h in hosts), out
+
+        profile = server.state.get_profile(ACCOUNT)
+        for index, host in enumerate(hosts, start=1):
+            device_id = "dev-" + host
+            assert profile["Devices"][device_id]["FriendlyName"] == "%s-r%d" % (host, round_number)
+            items = [(k, v) for k, v in profile["Sources"].items() if v.get("OwnerDevice") == device_id]
+            assert len(items) == 1, items
+            item_id, item = items[0]
+            props = item["EngineProps"]
+            assert sorted(v for k, v in props.items() if k.startswith("INCLUDE")) == ["/home", "/srv/%s/r%d" % (host, round_number)]
+            assert [v for k, v in props.items() if k.startswith("EXCLUDE")] == ["/home/*/%s-r%d" % (host, round_number)]
+            rules = [v for v in profile["BackupRules"].values() if v.get("Source") == item_id]
+            assert len(rules) == 1
+            assert rules[0]["Schedules"] == [{"FrequencyType": 8011, "SecondsPast": index * 3600 + round_number * 60,
+                                              "Offset": 0, "RandomDelaySecs": 0}]
+        assert profile["Sources"]["other-item"] == untouched["Sources"]["other-item"]
+        assert profile["Devices"]["dev-other"] == untouched["Devices"]["dev-other"]
+        for key in untouched:
+            if key not in ("Sources", "BackupRules", "Devices"):
+                assert profile[key] == untouched[key], key
+    print("summary (round, seconds, profile reads, profile writes): %s" % figures)
+
+
+def role_results(output):
+    return dict((m.group(1), yaml.safe_load(m.group(2).replace('\\"', '"')))
+                for m in re.finditer(r'COMET_CONFIG_RESULT (\S+) (\{.*\})"', output))
+
+
+def test_role_one_settings_call_per_host(server, tmp_path):
+    hosts = ["par-%02d" % i for i in range(1, 5)]
+    for host in hosts:
+        server.state.add_device(ACCOUNT, "dev-" + host, host, platform=LINUX, client_version="24.6.0", online=host == "par-01")
+    stored_hash = server.state.profile_hash(ACCOUNT)
+    limit = ("--limit", ",".join(hosts), "--forks", "4")
+
+    # check mode on brand-new devices: nothing written, and the role reports the item it would create
+    start = len(server.log)
+    rc, out = playbook(server, tmp_path, "comet_config_role.yml", "parallel.yml", {"comet_round": 1}, "--check", *limit)
+    assert rc == 0, out
+    assert log_figures(server.log[start:])[:3] == (4, 0, 0) and server.state.profile_hash(ACCOUNT) == stored_hash
+    results = role_results(out)
+    assert sorted(results) == hosts, out
+    for host in hosts:
+        result = results[host]
+        assert result["changed"] is True and result["item_name"] == "Linux UNIL" and result["item_id"], result
+        assert result["folders"] == ["/home", "/srv/%s/r1" % host] and result["exclusions"] == 1 and result["schedules"] == 1
+    assert "(changed)" in out
+
+    for label, round_number, expect_writes in (("first apply", 1, 4), ("no-op", 1, 0), ("one change", 2, 4)):
+        start = len(server.log)
+        rc, out = playbook(server, tmp_path, "comet_config_role.yml", "parallel.yml", {"comet_round": round_number}, *limit)
+        assert rc == 0, out
+        figures = log_figures(server.log[start:])
+        print("role, %s: profile reads %d, profile writes %d (refused %d), other calls %s" % ((label,) + figures))
+        assert figures[:3] == (4, expect_writes, 0), figures
+        results = role_results(out)
+        for host in hosts:
+            assert recap(out)[host]["changed"] == (1 if expect_writes else 0), out
+            result = results[host]
+            assert result["changed"] is bool(expect_writes)
+            assert result["device_name"] == "%s-r%d" % (host, round_number)
+            assert result["folders"] == ["/home", "/srv/%s/r%d" % (host, round_number)]
+        assert ("already as wanted" in out) is (not expect_writes)
+    profile = server.state.get_profile(ACCOUNT)
+    for host in hosts:
+        assert profile["Devices"]["dev-" + host]["FriendlyName"] == host + "-r2"
+        [(item_id, item)] = [(k, v) for k, v in profile["Sources"].items() if v.get("OwnerDevice") == "dev-" + host]
+        assert [v for k, v in item["EngineProps"].items() if k.startswith("EXCLUDE")] == ["/home/*/%s-r2" % host]
+        [rule] = [v for v in profile["BackupRules"].values() if v.get("Source") == item_id]
+        assert rule["Schedules"] == [{"FrequencyType": 8011, "SecondsPast": 43200, "Offset": 0, "RandomDelaySecs": 1800}]
+        assert rule["EventTriggers"] == {"OnPCBootIfLastJobMissed": True}

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from ansible.module_utils import _internal as module_internal
 from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -44,7 +45,8 @@ def server(request, monkeypatch):
     srv = comet_fake.FakeServer()
     _populate(srv)
     fake = type("BoundFakeClient", (comet_fake.FakeClient,), {"server": srv, "error_class": _comet_api.CometApiError})
-    for name in ("comet_device", "comet_profile", "comet_schedule", "comet_exclusions", "comet_info"):
+    for name in ("comet_device", "comet_profile", "comet_schedule", "comet_exclusions", "comet_info",
+                 "comet_device_settings"):
         module = importlib.import_module("ansible_collections.unil.backup.plugins.modules." + name)
         monkeypatch.setattr(module, "CometAdminClient", fake)
     yield srv
@@ -65,9 +67,15 @@ class Runner:
         # warnings are process-global in ansible-core: start each in-process run with none
         module_warnings._global_warnings.clear()  # pylint: disable=protected-access
         module_warnings._global_deprecations.clear()  # pylint: disable=protected-access
-        with patch_module_args(full):
-            with pytest.raises(SystemExit):
-                module.main()
+        # a test that imported controller code (ansible.errors...) earlier in the session marks the process as the
+        # controller, and module warnings then go to the display instead of the result: run as a module does
+        controller, module_internal.is_controller = module_internal.is_controller, False
+        try:
+            with patch_module_args(full):
+                with pytest.raises(SystemExit):
+                    module.main()
+        finally:
+            module_internal.is_controller = controller
         out = self.capsys.readouterr().out
         result = json.loads(out)
         assert ADMIN_PASSWORD not in out, "the admin password leaked into the result"

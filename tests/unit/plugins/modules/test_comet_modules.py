@@ -15,6 +15,7 @@ import yaml
 ACCOUNT = "lab"  # the account conftest.py creates
 
 WRITE = "set-user-profile-hash"
+READ = "get-user-profile-and-hash"
 
 with open(os.path.join(os.path.dirname(__file__), "test_comet_modules.yaml"), encoding="utf-8") as f:
     CASES = yaml.safe_load(f)
@@ -42,6 +43,7 @@ def subset(expected, actual, path="result"):
 def test_case(case, run, server):
     for number, step in enumerate(case["steps"]):
         writes_before = server.log_count(endpoint=WRITE)
+        reads_before = server.log_count(endpoint=READ)
         result = run(step["module"], step["args"], check_mode=step.get("check_mode", False))
         expect = step["expect"]
         where = "step %d (%s)" % (number, step["module"])
@@ -54,6 +56,8 @@ def test_case(case, run, server):
             assert result["changed"] is expect["changed"], "%s changed=%r" % (where, result["changed"])
         if "writes" in expect:
             assert server.log_count(endpoint=WRITE) - writes_before == expect["writes"], where
+        if "reads" in expect:
+            assert server.log_count(endpoint=READ) - reads_before == expect["reads"], where
         if "warnings" in expect:
             assert len(warning_texts(result)) == expect["warnings"], warning_texts(result)
         subset(expect.get("result", {}), result, where)
@@ -177,3 +181,149 @@ def test_info(run, server):
     assert "PasswordHash" not in str(result) and "EncryptedEncryptionKey" not in str(result)
     failed = run("comet_info", {"account": "nobody"})
     assert failed["failed"] and failed["msg"].startswith("account:")
+
+
+# --- comet_device_settings: the four settings in one read-modify-write ----------------------------------------------
+
+SETTINGS = {
+    "name": "lab-pc-01",
+    "item_defaults": True,
+    "folders": ["/home", "/srv/data/"],
+    "schedules": [{"frequency": "daily", "at": "12:30"}, {"frequency": "weekly", "days": ["mon", "thu"], "at": "22:00"}],
+    "random_delay": 900,
+    "run_missed_on_boot": True,
+    "retry_failed": True,
+    "retry_count": 3,
+    "retry_delay": "30m",
+    "exclude_globs": ["/home/*/.cache"],
+    "exclude_regexes": ["(?i).*\\.iso"],
+    "exclusions_defaults": True,
+    "exclusions_state": "exact",
+}
+
+
+def _device_entries(profile, device_id):
+    """What the settings put in the profile for one device, without the keys and times that depend on the device."""
+    [(item_id, item)] = [(k, v) for k, v in profile["Sources"].items() if v.get("OwnerDevice") == device_id]
+    [rule] = [v for v in profile["BackupRules"].values() if v.get("Source") == item_id]
+    strip = ("CreateTime", "ModifyTime", "OwnerDevice", "Source")
+    return (profile["Devices"][device_id]["FriendlyName"],
+            dict((k, v) for k, v in item.items() if k not in strip),
+            dict((k, v) for k, v in rule.items() if k not in strip))
+
+
+def test_settings_write_what_the_four_modules_write(run, server):
+    """The same settings, through the four single-purpose modules on one device and through comet_device_settings on
+    a twin device, give the same profile entries (the same shared functions)."""
+    server.state.add_device(ACCOUNT, "dev-twin", "twin", platform={"os": "linux", "distribution": "Debian 12", "arch": "amd64",
+                                                                   "version": "", "build": ""}, client_version="24.6.0")
+    common = {"account": ACCOUNT, "device_id": "dev-lin"}
+    assert run("comet_device", dict(common, name=SETTINGS["name"]))["changed"]
+    assert run("comet_profile", dict(common, folders=SETTINGS["folders"]))["changed"]
+    assert run("comet_schedule", dict(common, **dict((k, SETTINGS[k]) for k in (
+        "schedules", "random_delay", "run_missed_on_boot", "retry_failed", "retry_count", "retry_delay"))))["changed"]
+    assert run("comet_exclusions", dict(common, globs=SETTINGS["exclude_globs"], regexes=SETTINGS["exclude_regexes"],
+                                        defaults=True, state="exact"))["changed"]
+    reads, writes = server.log_count(endpoint=READ), server.log_count(endpoint=WRITE)
+    result = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-twin"))
+    assert result["changed"] and result["changes"] == ["name", "item", "schedule", "exclusions"]
+    assert (server.log_count(endpoint=READ) - reads, server.log_count(endpoint=WRITE) - writes) == (1, 1)
+    profile = server.state.get_profile(ACCOUNT)
+    name, item, rule = _device_entries(profile, "dev-twin")
+    assert (name, item, rule) == _device_entries(profile, "dev-lin")
+    assert rule["EventTriggers"] == {"OnPCBootIfLastJobMissed": True, "OnLastJobFailDoRetry": True,
+                                     "LastJobFailDoRetryCount": 3, "LastJobFailDoRetryTime": 1800}
+    # and the single-purpose modules find nothing to change on the twin
+    twin = {"account": ACCOUNT, "device_id": "dev-twin"}
+    assert not run("comet_profile", dict(twin, folders=SETTINGS["folders"]))["changed"]
+    assert not run("comet_exclusions", dict(twin, globs=SETTINGS["exclude_globs"], regexes=SETTINGS["exclude_regexes"],
+                                            defaults=True, state="exact"))["changed"]
+    assert not run("comet_schedule", dict(twin, schedules=SETTINGS["schedules"], random_delay=900))["changed"]
+
+
+def test_settings_touch_only_this_device_and_keep_unknown_fields(run, server):
+    profile = server.state.get_profile(ACCOUNT)
+    vault = next(iter(profile["Destinations"]))
+    profile["Sources"]["other-item"] = {"Engine": "engine1/file", "OwnerDevice": "dev-win", "Description": "Windows UNIL",
+                                        "EngineProps": {"INCLUDE1": "C:/Data"}, "Custom": {"keep": 1}}
+    profile["BackupRules"] = {"other-rule": {"Source": "other-item", "Destination": vault,
+                                             "Schedules": [{"FrequencyType": 8011, "SecondsPast": 3600}]}}
+    profile["Devices"]["dev-lin"]["ZZFutureDeviceField"] = {"x": 1}
+    profile["SomethingNew"] = {"a": [1, 2]}
+    server.state.set_profile(ACCOUNT, profile)
+    assert run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-lin"))["changed"]
+    # unknown fields of the item and the rule we manage stay too
+    profile = server.state.get_profile(ACCOUNT)
+    [item_id] = [k for k, v in profile["Sources"].items() if v.get("OwnerDevice") == "dev-lin"]
+    [rule_id] = [k for k, v in profile["BackupRules"].items() if v.get("Source") == item_id]
+    profile["Sources"][item_id]["ZZFutureSourceField"] = "kept"
+    profile["Sources"][item_id]["EngineProps"]["USE_WIN_VSS"] = "1"
+    profile["BackupRules"][rule_id]["ZZFutureRuleField"] = [1]
+    server.state.set_profile(ACCOUNT, profile)
+    before = server.state.get_profile(ACCOUNT)
+
+    changed = dict(SETTINGS, name="renamed", folders=["/home", "/opt/lab"], schedules=[{"frequency": "hourly"}],
+                   exclude_globs=["/home/*/tmp"])
+    result = run("comet_device_settings", dict(changed, account=ACCOUNT, device_id="dev-lin"))
+    assert result["changed"] and result["changes"] == ["name", "item", "schedule", "exclusions"]
+    after = server.state.get_profile(ACCOUNT)
+    for key in before:
+        if key not in ("Sources", "BackupRules", "Devices"):
+            assert after[key] == before[key], key
+    assert after["Sources"]["other-item"] == before["Sources"]["other-item"]
+    assert after["BackupRules"]["other-rule"] == before["BackupRules"]["other-rule"]
+    assert after["Devices"]["dev-win"] == before["Devices"]["dev-win"]
+    assert after["Devices"]["dev-lin"] == dict(before["Devices"]["dev-lin"], FriendlyName="renamed")
+    item, rule = after["Sources"][item_id], after["BackupRules"][rule_id]
+    assert item["ZZFutureSourceField"] == "kept" and item["EngineProps"]["USE_WIN_VSS"] == "1"
+    assert rule["ZZFutureRuleField"] == [1] and rule["EventTriggers"]["LastJobFailDoRetryCount"] == 3
+    assert sorted(v for k, v in item["EngineProps"].items() if k.startswith("INCLUDE")) == ["/home", "/opt/lab"]
+    assert set(after["Sources"]) == set(before["Sources"]) and set(after["BackupRules"]) == set(before["BackupRules"])
+
+
+def test_settings_diff_is_normalised_and_check_mode_writes_nothing(run, server):
+    run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-lin"))
+    stored, stored_hash = server.state.get_profile(ACCOUNT), server.state.profile_hash(ACCOUNT)
+    result = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-lin", folders=["/srv/data"],
+                                               schedules=[{"frequency": "daily", "at": "01:00"}]), check_mode=True)
+    assert result["changed"] and result["changes"] == ["item", "schedule"]
+    assert server.state.get_profile(ACCOUNT) == stored and server.state.profile_hash(ACCOUNT) == stored_hash
+    before, after = result["diff"]["before"], result["diff"]["after"]
+    assert set(before) == set(after) == {"device_id", "device_name", "item_id", "item_name", "folders", "vault_id", "rule_id",
+                                         "schedules", "event_triggers", "globs", "regexes"}
+    assert (before["folders"], after["folders"]) == (["/home", "/srv/data"], ["/srv/data"])
+    assert after["schedules"] == [{"frequency": "daily", "at": "01:00", "random_delay": 900}]
+    assert [k for k in before if before[k] != after[k]] == ["folders", "schedules"]
+    assert "PasswordHash" not in str(result) and "EncryptedEncryptionKey" not in str(result)
+
+
+def test_settings_conflict_rereads_and_applies_every_setting_again(run, server):
+    server.faults.change_profile_between_read_and_write(
+        ACCOUNT, mutate=lambda p: p["Devices"]["dev-win"].update(FriendlyName="renamed by someone"), count=1)
+    start = len(server.log)
+    result = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-lin"))
+    assert result["changed"] and result["changes"] == ["name", "item", "schedule", "exclusions"]
+    assert result["api"]["conflicts"] == 1
+    log = server.log[start:]
+    assert sum(1 for e in log if e["endpoint"] == READ) == 2
+    assert [e["status"] for e in log if e["endpoint"] == WRITE] == [409, 200]
+    profile = server.state.get_profile(ACCOUNT)
+    assert profile["Devices"]["dev-win"]["FriendlyName"] == "renamed by someone"
+    name, item, rule = _device_entries(profile, "dev-lin")
+    assert name == "lab-pc-01" and len(rule["Schedules"]) == 3
+    assert "/home/*/.cache" in item["EngineProps"].values()
+    again = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-lin"))
+    assert not again["changed"]
+
+
+def test_settings_api_calls(run, server):
+    """First apply: one profile read, one profile write, then the online device's live connection is looked up and
+    asked to reload. No-op: the profile read only."""
+    start = len(server.log)
+    first = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-lin"))
+    assert [e["endpoint"] for e in server.log[start:]] == [READ, WRITE, "dispatcher/list-active", "dispatcher/refetch-profile"]
+    assert first["api"]["reads"] == 2 and first["refetched"] is True
+    start = len(server.log)
+    noop = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-lin"))
+    assert [e["endpoint"] for e in server.log[start:]] == [READ]
+    assert (noop["api"]["reads"], noop["api"]["writes"], noop["refetched"]) == (1, 0, False)

@@ -1,0 +1,423 @@
+#!/usr/bin/python
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: comet_device_settings
+short_description: Every setting of one Comet Backup device in one profile write
+version_added: 0.1.0
+description:
+  - Applies the settings of one device of a Comet Server user account together - its name, its files-and-folders
+    protected item with its folders and backup rule, the rule's schedules and missed-job options, and the user-level
+    exclusions of the item - with ONE read of the account's profile and at most one hash-checked write.
+  - Each setting is applied by the same code as the single-purpose module that manages it, with the same rules -
+    M(unil.backup.comet_device) (O(name)), M(unil.backup.comet_profile) (O(item_defaults), O(item_name), O(folders),
+    O(folders_mode), O(vault)), M(unil.backup.comet_schedule) (O(schedules), O(random_delay), O(run_on_boot),
+    O(run_missed_on_boot), O(retry_failed), O(retry_count), O(retry_delay)) and M(unil.backup.comet_exclusions) with
+    C(level=user) (O(exclude_globs), O(exclude_regexes), O(exclusions_defaults), O(exclusions_state),
+    O(accent_workaround)). See those modules for the mapping to Comet's fields.
+  - Every setting is optional - an omitted setting is left as stored. Settings are applied in the order name,
+    protected item, schedule, exclusions; the schedule and the exclusions go to the item the protected-item setting
+    found or created, so a brand-new device is configured in one run, also in check mode.
+  - Every other field of the profile is kept as stored, unknown ones included. When someone else changed the profile
+    between the read and the write, it is read again and every setting applied again (the write is serialised per
+    account on the controller, so many hosts of one account can run this at once).
+  - Bad input fails naming the option before anything is written - the values that do not depend on the device
+    before any call, the paths (which depend on the device's OS) before the write.
+  - After a change the device, when online, is asked to reload its profile (C(dispatcher/refetch-profile)).
+author:
+  - UNIL (@UNIL)
+extends_documentation_fragment:
+  - unil.backup.comet
+  - unil.backup.attributes
+  - unil.backup.attributes.comet_group
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  account:
+    description: The Comet user account (username) the device is registered to.
+    type: str
+    required: true
+  device_id:
+    description: The device ID (C(backup-tool info device-id), or the Windows registry value C(DeviceIdentificationID)).
+    type: str
+    required: true
+  name:
+    description:
+      - The name to give the device (1 to 255 characters, no control characters, no leading or trailing space).
+      - Left as stored when omitted.
+    type: str
+  item_defaults:
+    description:
+      - "V(true) manages the protected item as M(unil.backup.comet_profile) does: an omitted O(item_name) is the UNIL
+        name for the device's OS (V(Windows UNIL), V(macOS UNIL), V(Linux UNIL)), omitted O(folders) are the UNIL
+        folder for the device's OS (V(C:/Users), V(/Users), V(/home)), and the item and its backup rule are created
+        when missing."
+      - V(false) manages the protected item only when O(folders) is given; an omitted O(item_name) then keeps the
+        name of the item found (a new item gets the UNIL name).
+      - When the protected item is not managed, O(item_name) only says which item the schedule and the exclusions
+        apply to (by default the UNIL name for the device's OS, or the device's only files-and-folders item), and
+        that item must exist.
+    type: bool
+    default: false
+  item_name:
+    description:
+      - Name (C(Description)) of the device's protected item; see O(item_defaults) for what an omitted name means.
+    type: str
+  folders:
+    description:
+      - Folders to back up (C(INCLUDE*) entries), absolute paths for the device's OS. A trailing separator is dropped.
+      - Giving them manages the protected item (see O(item_defaults)). Left as stored when omitted (unless
+        O(item_defaults=true)).
+    type: list
+    elements: str
+  folders_mode:
+    description:
+      - V(replace) makes the item include exactly O(folders).
+      - V(merge) adds O(folders) to the folders already included.
+    type: str
+    choices: [replace, merge]
+    default: replace
+  vault:
+    description:
+      - The Storage Vault (its ID or its name) of the item's backup rule. May be omitted when the account has exactly
+        one Storage Vault (or, for the schedule, when the item has a single rule).
+    type: str
+  schedules:
+    description:
+      - The complete list of schedules of the item's backup rule, in this order, as in M(unil.backup.comet_schedule).
+        An empty list removes every schedule.
+      - Left as stored when omitted.
+    type: list
+    elements: dict
+    suboptions:
+      frequency:
+        description: How often.
+        type: str
+        required: true
+        choices: [once, hourly, daily, weekly, monthly, periodic]
+      at:
+        description:
+          - V(daily), V(weekly), V(monthly) - the time of day, V(HH:MM) (00:00 to 23:59).
+          - V(once) - an ISO 8601 date-time with its UTC offset, for example V(2026-12-24T18:00+01:00).
+        type: str
+      minute:
+        description: V(hourly) - minute past the hour, 0 to 59 (0 when omitted).
+        type: int
+      days:
+        description: V(weekly) - the days, V(sun) V(mon) V(tue) V(wed) V(thu) V(fri) V(sat) (full names accepted).
+        type: list
+        elements: str
+      day:
+        description: V(monthly) - day of the month, 1 to 28.
+        type: int
+      every:
+        description: V(periodic) - the period, seconds or a duration such as V(30m), V(4h), V(1d), V(1h30m).
+        type: str
+      offset:
+        description: V(periodic) - shift of the start from the Unix epoch, shorter than the period.
+        type: str
+  random_delay:
+    description:
+      - Random delay in seconds (0 to 18000) added to every schedule's start (C(RandomDelaySecs)). Used only with
+        O(schedules).
+    type: int
+    default: 0
+  run_on_boot:
+    description: Also run the rule when the computer starts (C(EventTriggers.OnPCBoot)). Left as stored when omitted.
+    type: bool
+  run_missed_on_boot:
+    description:
+      - Run the rule at start-up when the last scheduled job was missed (C(EventTriggers.OnPCBootIfLastJobMissed)).
+        Left as stored when omitted.
+    type: bool
+  retry_failed:
+    description: Retry a failed job (C(EventTriggers.OnLastJobFailDoRetry)). Left as stored when omitted.
+    type: bool
+  retry_count:
+    description: How many retries (C(LastJobFailDoRetryCount)), 0 to 100. Left as stored when omitted.
+    type: int
+  retry_delay:
+    description:
+      - Wait before a retry (C(LastJobFailDoRetryTime)), seconds or a duration such as V(30m), at most 7 days, written
+        as M(unil.backup.comet_schedule) writes it. Left as stored when omitted.
+    type: str
+  exclude_globs:
+    description: User-level glob exclusions (C(EXCLUDE*) on the item), absolute paths for the device's OS or starting with C(*).
+    type: list
+    elements: str
+    default: []
+  exclude_regexes:
+    description: User-level regular-expression exclusions (C(REXCLUDE*) on the item).
+    type: list
+    elements: str
+    default: []
+  exclusions_defaults:
+    description: Add the UNIL default user-level exclusions for the device's OS to O(exclude_globs).
+    type: bool
+    default: false
+  exclusions_state:
+    description:
+      - V(present) adds the exclusions, V(absent) removes them, V(exact) makes the item hold exactly them (both its
+        C(EXCLUDE*) and its C(REXCLUDE*) entries).
+      - The exclusions are left as stored when there is nothing to add or remove (no exclusion given,
+        O(exclusions_defaults=false), and a state other than V(exact)).
+    type: str
+    choices: [present, absent, exact]
+    default: present
+  accent_workaround:
+    description:
+      - For an exclusion with accented characters, also write the regex that matches the name whatever its Unicode
+        normalisation form (see M(unil.backup.comet_exclusions)).
+    type: bool
+    default: true
+notes:
+  - The role M(unil.backup.comet_config) applies a host's settings with this module, once per host.
+  - The connection options can be set once for all comet_* modules with C(module_defaults) and C(group/unil.backup.comet).
+seealso:
+  - module: unil.backup.comet_device
+  - module: unil.backup.comet_profile
+  - module: unil.backup.comet_schedule
+  - module: unil.backup.comet_exclusions
+"""
+
+EXAMPLES = r"""
+- name: Everything the UNIL way for this host's device, in one write
+  unil.backup.comet_device_settings:
+    server_url: https://cometbackup.unil.ch/
+    admin_username: ansible
+    admin_password: "{{ vault_comet_admin_password }}"
+    account: lab-chimie
+    device_id: "{{ comet_client_device_id }}"
+    name: "{{ inventory_hostname_short }}"
+    item_defaults: true
+    schedules:
+      - frequency: daily
+        at: "12:00"
+    random_delay: 1800
+    run_missed_on_boot: true
+    exclusions_defaults: true
+  delegate_to: localhost
+
+- name: Only add a folder and a scratch exclusion, leave the rest as stored
+  unil.backup.comet_device_settings:
+    account: lab-chimie
+    device_id: "{{ comet_client_device_id }}"
+    folders: [/srv/data]
+    folders_mode: merge
+    exclude_globs: [/home/*/scratch]
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+device_id:
+  description: The device ID.
+  returned: success
+  type: str
+device_name:
+  description: The device's name after the change.
+  returned: success
+  type: str
+  sample: lab-pc-01
+item_id:
+  description: Key of the device's protected item in the profile's C(Sources); null when the device has none.
+  returned: success
+  type: str
+item_name:
+  description: Name of the protected item; null when the device has none.
+  returned: success
+  type: str
+  sample: Linux UNIL
+folders:
+  description: The folders the item includes after the change.
+  returned: success
+  type: list
+  elements: str
+  sample: [/home]
+vault_id:
+  description: Key of the Storage Vault of the item's backup rule.
+  returned: success
+  type: str
+rule_id:
+  description: Key of the item's backup rule in the profile's C(BackupRules); null when it has none.
+  returned: success
+  type: str
+created:
+  description: What this task created (V(item), V(rule)); empty when only edits were needed.
+  returned: success
+  type: list
+  elements: str
+schedules:
+  description: The rule's schedules after the change, in M(unil.backup.comet_schedule)'s terms.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{frequency: daily, at: "12:00", random_delay: 1800}]
+comet_schedules:
+  description: The rule's C(Schedules) as stored, in Comet's terms.
+  returned: success
+  type: list
+  elements: dict
+event_triggers:
+  description: The rule's C(EventTriggers) after the change.
+  returned: success
+  type: dict
+globs:
+  description: The item's glob exclusions after the change.
+  returned: success
+  type: list
+  elements: str
+regexes:
+  description: The item's regex exclusions after the change (workaround regexes included).
+  returned: success
+  type: list
+  elements: str
+workarounds:
+  description: Each accented exclusion and the regex written for it (null when none was written).
+  returned: success
+  type: dict
+changes:
+  description: The settings this task changed, among V(name), V(item), V(schedule), V(exclusions).
+  returned: success
+  type: list
+  elements: str
+  sample: [item, schedule]
+refetched:
+  description: Whether the device was asked to reload its profile after the change.
+  returned: always
+  type: bool
+api:
+  description: API calls this task made (no secret) - reads, writes (dispatcher actions included), retries, conflicts, and the calls per endpoint.
+  returned: always
+  type: dict
+  sample: {reads: 2, writes: 2, retries: 0, conflicts: 0, endpoints: {get-user-profile-and-hash: 1, set-user-profile-hash: 1}}
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
+    CometAdminClient,
+    CometApiError,
+    comet_argument_spec,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
+    CometInputError,
+    account_error,
+    api_counters,
+    live_connections,
+    refetch_if_online,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_settings import (
+    apply_settings,
+    settings_diff_view,
+    settings_request,
+)
+
+
+def _result(after, found):
+    """The module's result keys, from the profile as written (or as it would be, in check mode)."""
+    device = after["Devices"][found["device_id"]]
+    item = (after.get("Sources") or {}).get(found["item_id"]) if found["item_id"] else None
+    rule = (after.get("BackupRules") or {}).get(found["rule_id"]) if found["rule_id"] else None
+    view = settings_diff_view(after, found)
+    return dict(
+        device_id=found["device_id"],
+        device_name=device.get("FriendlyName"),
+        item_id=found["item_id"],
+        item_name=(item or {}).get("Description"),
+        folders=view.get("folders", []),
+        vault_id=found["vault_id"],
+        rule_id=found["rule_id"],
+        schedules=view.get("schedules", []),
+        comet_schedules=(rule or {}).get("Schedules") or [],
+        event_triggers=(rule or {}).get("EventTriggers") or {},
+        globs=view.get("globs", []),
+        regexes=view.get("regexes", []),
+        workarounds=found["workarounds"],
+    )
+
+
+def main():
+    argument_spec = comet_argument_spec()
+    argument_spec.update(
+        account=dict(type="str", required=True),
+        device_id=dict(type="str", required=True),
+        name=dict(type="str"),
+        item_defaults=dict(type="bool", default=False),
+        item_name=dict(type="str"),
+        folders=dict(type="list", elements="str"),
+        folders_mode=dict(type="str", choices=["replace", "merge"], default="replace"),
+        vault=dict(type="str"),
+        schedules=dict(type="list", elements="dict", options=dict(
+            frequency=dict(type="str", required=True, choices=["once", "hourly", "daily", "weekly", "monthly", "periodic"]),
+            at=dict(type="str"),
+            minute=dict(type="int"),
+            days=dict(type="list", elements="str"),
+            day=dict(type="int"),
+            every=dict(type="str"),
+            offset=dict(type="str"),
+        )),
+        random_delay=dict(type="int", default=0),
+        run_on_boot=dict(type="bool"),
+        run_missed_on_boot=dict(type="bool"),
+        retry_failed=dict(type="bool"),
+        retry_count=dict(type="int"),
+        retry_delay=dict(type="str"),
+        exclude_globs=dict(type="list", elements="str", default=[]),
+        exclude_regexes=dict(type="list", elements="str", default=[]),
+        exclusions_defaults=dict(type="bool", default=False),
+        exclusions_state=dict(type="str", choices=["present", "absent", "exact"], default="present"),
+        accent_workaround=dict(type="bool", default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    result = dict(changed=False, refetched=False, created=[], changes=[])
+    try:
+        request = settings_request(p)
+    except CometInputError as exc:
+        module.fail_json(msg=str(exc), **result)
+
+    client = CometAdminClient.from_module(module)
+    found = {}
+    now = int(time.time())
+
+    def change(profile):
+        profile, description = apply_settings(profile, request, now)
+        found.clear()
+        found.update(description)
+        return profile
+
+    try:
+        update = client.update_profile(p["account"], change, check_mode=module.check_mode)
+        for warning in found["warnings"]:
+            module.warn(warning)
+        result.update(_result(update.after, found))
+        result["changed"] = bool(update.changed)
+        if update.changed:
+            result["created"] = found["created"]
+            result["changes"] = [c["setting"] for c in found["changes"] if c["changed"]]
+        if module._diff:
+            result["diff"] = {"before": settings_diff_view(update.before, found), "after": settings_diff_view(update.after, found)}
+        if update.changed and not module.check_mode:
+            online = live_connections(client, p["account"])
+            result["refetched"] = refetch_if_online(client, p["account"], found["device_id"], module, online)
+    except CometInputError as exc:
+        result["api"] = api_counters(client)
+        module.fail_json(msg=str(exc), **result)
+    except CometApiError as exc:
+        result["api"] = api_counters(client)
+        module.fail_json(msg=account_error(exc, p["account"]), **result)
+    result["api"] = api_counters(client)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
