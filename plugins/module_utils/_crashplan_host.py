@@ -173,4 +173,3 @@ def gather_facts(run_command, archives, uninstaller=""):
     if system == "Linux":
         return cp.linux_facts(linux_probe(run_command, archives), uninstaller or "", archives)
     raise cp.CrashPlanInputError("unsupported system %s (Linux, macOS, or a Windows probe on the controller)" % system)
-

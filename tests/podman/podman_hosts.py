@@ -107,7 +107,7 @@ def restart(name, timeout=DEFAULT_TIMEOUT):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
     wait = sub.add_parser("wait-booted", help="wait until systemd in each container answers running/degraded")
     wait.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds for all hosts (default 180)")

@@ -39,7 +39,7 @@ def mirror(tmp_path, **files):
 @pytest.mark.parametrize("files, expected", [
     ({"debian_sources": DEB822}, "http://mirror.switch.ch/ftp/mirror/debian/"),
     # security first in the file: still the main archive
-    ({"a_sources": DEB822.split("\n\n")[1] + "\n\n" + DEB822.split("\n\n")[0]}, "http://mirror.switch.ch/ftp/mirror/debian/"),
+    ({"a_sources": "\n\n".join(reversed(DEB822.split("\n\n")))}, "http://mirror.switch.ch/ftp/mirror/debian/"),
     ({"sources_list": "# deb http://commented/debian bookworm main\n"
                       "deb [arch=amd64 signed-by=/k.gpg] http://ftp.ch.debian.org/debian/ bookworm main contrib\n"},
      "http://ftp.ch.debian.org/debian/"),
