@@ -115,6 +115,12 @@ crashplan:
   description: The CrashPlan facts, as M(unil.backup.crashplan_facts) returns them.
   returned: when O(crashplan) is true
   type: dict
+probed:
+  description:
+    - What was read - C(backup_tool), C(crashplan), C(crashplan_archives), C(crashplan_uninstaller) - so that a role can
+      tell whether a probe made by another role answers its own question.
+  returned: always
+  type: dict
 """
 
 import hashlib
@@ -187,7 +193,8 @@ def main():
     for path in p["crashplan_archives"]:
         if not path.startswith("/"):
             module.fail_json(msg="crashplan_archives: %r is not an absolute path" % path)
-    result = dict(changed=False, comet=comet_state(module, p["backup_tool"], p["home"], p["wait_login"]),
+    probed = dict((key, p[key]) for key in ("backup_tool", "crashplan", "crashplan_archives", "crashplan_uninstaller"))
+    result = dict(changed=False, probed=probed, comet=comet_state(module, p["backup_tool"], p["home"], p["wait_login"]),
                   unit=unit_state(module, p["unit_path"], p["unit_name"]))
     if p["crashplan"]:
         try:

@@ -57,6 +57,7 @@ def test_an_installed_client_is_read_in_one_call(tmp_path, capsys):
                             "login": {"code": 2, "text": "Logged in, unlocked (2)", "logged_in": True}}
     assert out["unit"]["exists"] and out["unit"]["sha256"] == hashlib.sha256(unit.read_bytes()).hexdigest()
     assert "crashplan" not in out
+    assert out["probed"] == {"backup_tool": path, "crashplan": False, "crashplan_archives": [], "crashplan_uninstaller": None}
     calls = (tmp_path / "calls.log").read_text().splitlines()
     assert sorted(calls) == ["info device-id", "login status", "version"]
 
