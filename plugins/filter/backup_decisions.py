@@ -22,6 +22,12 @@ def comet_client_plan(probe, target_version, unit_sha256="", unit_enabled=True, 
                    bool(can_login), str(state))
 
 
+def comet_client_settings(variables):
+    if not isinstance(variables, dict):
+        raise AnsibleFilterError("comet_client_settings: the input must be a dict of the role's variables")
+    return cc.role_settings(variables)
+
+
 def comet_gate_input(probe):
     """The Comet part of the CrashPlan health gate, from a host probe's ``comet``."""
     comet = (probe or {}).get("comet") or {}
@@ -41,6 +47,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "comet_client_plan": comet_client_plan,
+            "comet_client_settings": comet_client_settings,
             "comet_gate_input": comet_gate_input,
             "crashplan_gate": crashplan_gate,
         }

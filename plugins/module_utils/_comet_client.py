@@ -9,6 +9,7 @@ probe (module host_info) parses with it, and the role decisions (filter unil.bac
 
 from __future__ import annotations
 
+import json
 import re
 
 # `backup-tool login status` (Comet docs, appendix "Command-line control"): "<text> (<code>)".
@@ -109,3 +110,77 @@ def plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgra
                                          ("unit", write_unit), ("service", start_unit), ("login", login)) if wanted]
     return {"action": "none" if refused else action, "refused": refused, "reason": reason, "write_unit": write_unit,
             "start_unit": start_unit, "login": login, "changes": changes}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Role comet_client: its variables checked and resolved at once, before any change (the cross-field checks that
+# meta/argument_specs.yml cannot express). Secrets come in as booleans only.
+# ---------------------------------------------------------------------------------------------------------------
+VARIANTS = {"Linux": "linuxgeneric", "Windows": "windows-x86_64-zip", "Darwin_x86_64": "macos-x86_64", "Darwin_arm64": "macos-arm64"}
+_SYSTEM_DIRS = ["/home", "/root", "/usr", "/etc", "/opt", "/var", "/bin", "/lib"]
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+_VERSION_ONLY_RE = re.compile(r"^[0-9]+(\.[0-9]+)+$")
+_INSTALLER_VERSION_RE = re.compile(r"[-_]([0-9]+(?:\.[0-9]+)+)((?:\.[A-Za-z]+)+)$")
+
+
+def installer_version(name):
+    """The version in an installer's file name (Comet_Backup_UNIL-24.6.0.run -> 24.6.0), or ''."""
+    match = _INSTALLER_VERSION_RE.search(name or "")
+    return match.group(1) if match else ""
+
+
+def role_settings(v):
+    """Check and resolve role comet_client's variables. ``v`` holds them without prefix (server_url, brand, ...), the
+    facts system, architecture and service_mgr, and the secrets as booleans (password_set, password_one_line,
+    admin_set). Returns {source, variant, server, installer_name, errors}."""
+    state = v.get("state", "present")
+    source = v.get("installer_source") or "auto"
+    if source == "auto":
+        source = "file" if v.get("installer_file") else ("url" if v.get("installer_url") else "server")
+    system = v.get("system") or ""
+    variant = v.get("installer_variant") or VARIANTS.get(system if system != "Darwin" else "Darwin_%s" % v.get("architecture"), "")
+    server_url = v.get("server_url") or ""
+    server = server_url if server_url.endswith("/") else server_url + "/"
+    installer_name = ((v.get("installer_file") or (v.get("installer_url") or "").split("?")[0]) or "").rstrip("/").rsplit("/", 1)[-1]
+    errors = []
+    if system == "Linux" and v.get("service_mgr") != "systemd":
+        errors.append("unsupported service manager %s on %s: the client is started at boot by a systemd unit, so systemd is "
+                      "required." % (v.get("service_mgr") or "unknown", v.get("os_family") or "Linux"))
+    install_dir = v.get("linux_install_dir") or ""
+    if not (re.match(r"^https?://[^/\s]+", server_url) and re.match(r"^[A-Za-z0-9._-]+$", v.get("brand") or "")
+            and not _CONTROL_RE.search(v.get("username") or "") and re.match(r"^/[^\x00-\x1f\x7f]*[^/]$", install_dir)
+            and install_dir not in _SYSTEM_DIRS and re.match(r"^[A-Za-z0-9:_.@-]+$", v.get("linux_service_name") or "")):
+        errors.append("check comet_client_server_url (http(s)://host/), comet_client_brand (letters, digits, . _ -), "
+                      "comet_client_username (no control characters), comet_client_linux_install_dir (an absolute directory "
+                      "of its own, not a system or home directory) and comet_client_linux_service_name (a systemd unit name).")
+    if not v.get("password_one_line", True):
+        errors.append("comet_client_password must not contain a line break or a NUL character.")
+    name = v.get("device_name") or ""
+    if name and (not re.match(r"^[^\x00-\x1f\x7f]{1,255}$", name) or name.strip() != name):
+        errors.append("bad comet_client_device_name %s: use 1 to 255 printable characters, no control character or line "
+                      "break, no leading or trailing space (or leave it empty for the host's short name)." % json.dumps(name))
+    if state == "present":
+        sha = v.get("installer_sha256") or ""
+        checks = [
+            (source in ("file", "url", "server"), "comet_client_installer_source must be auto, file, url or server."),
+            (source != "file" or v.get("installer_file"), "comet_client_installer_file is required for the file source."),
+            (source != "url" or re.match(r"^(https?|ftp|file)://", v.get("installer_url") or ""),
+             "comet_client_installer_url must be an http(s), ftp or file URL for the url source."),
+            (source != "url" or sha, "comet_client_installer_sha256 is required with comet_client_installer_url."),
+            (not sha or _SHA256_RE.match(sha), "comet_client_installer_sha256 must be 64 hexadecimal digits."),
+            (not v.get("version") or _VERSION_ONLY_RE.match(v.get("version")), "comet_client_version must be a version like 24.6.0."),
+            (source != "server" or v.get("admin_set"),
+             "comet_client_admin_username and comet_client_admin_password are required to download the installer from the "
+             "Comet Server (or set comet_client_installer_file or comet_client_installer_url)."),
+            (variant, "no installer variant is known for %s: set comet_client_installer_variant." % (system or "unknown")),
+        ]
+        errors += [msg for ok, msg in checks if not ok]
+        if not errors and source in ("file", "url") and not v.get("version") and not installer_version(installer_name):
+            errors.append("cannot tell the version of installer %s from its name (expected like Comet_Backup_UNIL-24.6.0.run): "
+                          "set comet_client_version." % installer_name)
+    elif v.get("revoke_device") and not (v.get("username") and v.get("admin_set")):
+        errors.append("comet_client_revoke_device needs comet_client_username (the account that owns the device), "
+                      "comet_client_admin_username and comet_client_admin_password.")
+    return {"source": source, "variant": variant, "server": server, "installer_name": installer_name, "errors": errors}
+

@@ -51,3 +51,26 @@ def test_plan(case):
 def test_the_logged_in_codes_are_defined_once():
     assert cp.COMET_LOGGED_IN_CODES is cc.LOGGED_IN_CODES
     assert [code for code in cc.LOGIN_CODES if cc.login_status("x (%d)" % code)["logged_in"]] == [1, 2]
+
+
+GOOD = {"state": "present", "server_url": "https://comet.example.ch", "brand": "CometBackupUNIL", "username": "pnom",
+        "device_name": "", "linux_install_dir": "/opt/CometBackupUNIL", "linux_service_name": "comet-backup",
+        "installer_source": "auto", "installer_file": "", "installer_url": "", "installer_sha256": "", "installer_variant": "",
+        "version": "", "revoke_device": False, "password_set": True, "password_one_line": True, "admin_set": True,
+        "system": "Linux", "architecture": "x86_64", "service_mgr": "systemd", "os_family": "Debian"}
+
+
+@pytest.mark.parametrize("case", CASES["settings"], ids=[c["id"] for c in CASES["settings"]])
+def test_role_settings(case):
+    out = cc.role_settings(dict(GOOD, **case.get("vars", {})))
+    for key, value in case.get("expected", {}).items():
+        assert out[key] == value, key
+    assert len(out["errors"]) == len(case.get("errors", [])), out["errors"]
+    for wanted, got in zip(case.get("errors", []), out["errors"]):
+        assert wanted in got
+
+
+def test_no_secret_reaches_the_role_settings():
+    out = cc.role_settings(dict(GOOD, password_one_line=False, admin_set=False))
+    assert "comet_client_password must not contain a line break" in " ".join(out["errors"])
+    assert "comet_client_admin_username and comet_client_admin_password are required" in " ".join(out["errors"])
