@@ -49,6 +49,17 @@ with_lock() {
   exit "$rc"
 }
 
+# The pid in server.pid, only when that process is still our stand-in.
+server_pid() {
+  local pid
+  [ -s "$demo_dir/server.pid" ] || return 1
+  pid=$(cat "$demo_dir/server.pid")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'tests/comet_server' || return 1
+  echo "$pid"
+}
+
 python_venv() { "$root/.venv/bin/python" "$@"; }
 
 wait_server() {
