@@ -183,4 +183,3 @@ def role_settings(v):
         errors.append("comet_client_revoke_device needs comet_client_username (the account that owns the device), "
                       "comet_client_admin_username and comet_client_admin_password.")
     return {"source": source, "variant": variant, "server": server, "installer_name": installer_name, "errors": errors}
-
