@@ -96,6 +96,10 @@ demo: ## the README's first command: stand-in server, 3 podman Debian hosts, pla
 demo-clean: ## remove everything make demo started (containers, server process, build/demo)
 	bash scripts/demo.sh down
 
+.PHONY: bench
+bench: collection-link ## figures, not part of make test: no-op site.yml / a floor play, round trips and API calls per host, forks (BENCH_ARGS="--runs 3 -v")
+	python tests/bench/bench.py $(BENCH_ARGS)
+
 .PHONY: clean
 clean: ## remove build products (not the .venv or the images)
 	rm -rf build .pytest_cache

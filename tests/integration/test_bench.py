@@ -1,0 +1,94 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""make bench's smoke mode: tests/bench/bench.py --smoke -v on a demo of its own (build/test-bench), start to end.
+
+Checks that every figure is printed and well formed (ratios > 0, round trips whole numbers >= 1 on every host, API
+reads and writes counted for the first, no-op and changed runs), never what the times are: the machine may be busy.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BENCH = os.path.join(ROOT, "tests", "bench", "bench.py")
+DEMO = os.path.join(ROOT, "scripts", "demo.sh")
+DEMO_DIR = os.path.join(ROOT, "build", "test-bench")
+HOSTS = ["demo-deb11", "demo-deb12", "demo-deb13"]
+NUMBER = r"(\d+(?:\.\d+)?)"
+
+pytestmark = pytest.mark.slow
+
+
+def env():
+    out = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", NO_COLOR="1", UNIL_DEMO_DIR=DEMO_DIR, UNIL_DEMO_SKIP_SETUP="1")
+    out.pop("UNIL_DEMO_PORT", None)
+    return out
+
+
+def demo_down():
+    proc = subprocess.run(["bash", DEMO, "down"], cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout
+
+
+def section(output, number):
+    """The lines of section ``number`` ("1." ... up to the next numbered title)."""
+    match = re.search(r"^%d\. .*?(?=^\d\. |^logs of every run)" % number, output, re.M | re.S)
+    assert match, "section %d is missing:\n%s" % (number, output)
+    return match.group(0)
+
+
+def test_bench_smoke_prints_well_formed_figures(tmp_path):
+    demo_down()  # a test demo left over by an interrupted run
+    try:
+        started = time.time()
+        proc = subprocess.run([sys.executable, BENCH, "--smoke", "-v", "--demo-dir", DEMO_DIR, "--log-dir", str(tmp_path)], cwd=ROOT,
+                              env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=1800, check=False)
+        print(proc.stderr[-4000:])
+        print(proc.stdout)
+        print("bench --smoke: rc %d in %.0f s" % (proc.returncode, time.time() - started))
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        out = proc.stdout
+    finally:
+        demo_down()
+    assert not os.path.exists(DEMO_DIR), "the bench left the demo it started"
+
+    assert re.search(r"on the demo fleet \(3 hosts: %s\)" % ", ".join(HOSTS), out), out
+
+    # 1. the no-op rerun over the floor, wall and CPU, and the issue's figures beside them
+    first = section(out, 1)
+    match = re.search(r"ratio no-op / floor\s+%sx\s+%sx" % (NUMBER, NUMBER), first)
+    assert match, first
+    assert float(match.group(1)) > 0 and float(match.group(2)) > 0, first
+    assert re.search(r"before \(the issue\)\s+no-op site.yml 37.7 s wall / floor 5.4 s = 6.8x", first), first
+    assert "changed in the no-op runs: 0" in first, first
+
+    # 2. round trips per host: whole numbers, at least one (facts are gathered on every host); -v lists the tasks
+    second = section(out, 2)
+    for host in HOSTS:
+        match = re.search(r"^\s+%s\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)" % host, second, re.M)
+        assert match, second
+        assert all(re.match(r"^\d+$", v) for v in match.groups()), match.group(0)
+        assert int(match.group(1)) >= 1, match.group(0)
+    assert re.search(r"tasks run on demo-deb1[123].*:\n\s+1\. Gathering Facts", second), second
+
+    # 3. API calls: reads and writes per host for the first, the no-op and the changed run
+    third = section(out, 3)
+    writes = {}
+    for label in ("first run (fresh hosts)", "no-op run", "one setting changed"):
+        match = re.search(r"^\s+%s.*?\s%s\s+%s\s+%s\s+%s\s+(\d+)/(\d+)/(\d+)$" % (re.escape(label), NUMBER, NUMBER, NUMBER, NUMBER), third, re.M)
+        assert match, (label, third)
+        reads, writes[label], other, total, fleet_reads, fleet_writes, fleet_other = (float(v) for v in match.groups())
+        assert abs(reads + writes[label] + other - total) < 0.2, match.group(0)
+        assert reads > 0 and fleet_reads + fleet_writes + fleet_other > 0, match.group(0)
+    # the first run writes the settings, and so does a run that changes one
+    assert writes["first run (fresh hosts)"] > 0 and writes["one setting changed"] > 0, third
+
+    assert "4. First converge with 1 and 5 forks: skipped (--smoke)" in out, out
