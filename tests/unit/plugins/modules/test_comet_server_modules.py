@@ -16,7 +16,8 @@ from ansible.module_utils.testing import patch_module_args
 
 from comet_server import CometServerStandIn
 
-ADMIN, ADMIN_PASSWORD = "admin", "admin-secret-Zq9"
+ADMIN = "admin"
+ADMIN_PASSWORD = "admin-secret-Zq9"
 
 
 @pytest.fixture(name="server")
