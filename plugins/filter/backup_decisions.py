@@ -11,6 +11,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _comet_schedule
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
 
 
@@ -26,6 +27,10 @@ def comet_client_settings(variables):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("comet_client_settings: the input must be a dict of the role's variables")
     return cc.role_settings(variables)
+
+
+def comet_schedule_problems(schedules, random_delay=0, prefix="", **triggers):
+    return _comet_schedule.schedule_problems(schedules, random_delay, triggers, prefix)
 
 
 def comet_gate_input(probe):
@@ -49,5 +54,6 @@ class FilterModule(object):
             "comet_client_plan": comet_client_plan,
             "comet_client_settings": comet_client_settings,
             "comet_gate_input": comet_gate_input,
+            "comet_schedule_problems": comet_schedule_problems,
             "crashplan_gate": crashplan_gate,
         }

@@ -286,3 +286,34 @@ def event_triggers(params):
                 raise CometInputError(option, "must be between 0 and 7 days")
         out[field] = value
     return out
+
+
+def _whole(value):
+    """Inventory values may be strings of digits: the role passes them to the modules as integers."""
+    return int(value) if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii() else value
+
+
+def schedule_problems(schedules, random_delay=0, triggers=None, prefix=""):
+    """Every problem the modules would refuse in these schedule settings, as messages naming the option with
+    ``prefix`` (a role's variable prefix); [] when all is well. The same rules as schedules_to_comet and
+    event_triggers, for a role's preflight before any change."""
+    problems = []
+    if schedules is not None:
+        if not isinstance(schedules, list):
+            problems.append("%sschedules: must be a list of schedules" % prefix)
+        else:
+            for index, spec in enumerate(schedules):
+                try:
+                    schedule_to_comet(spec, index)
+                except CometInputError as exc:
+                    problems.append("%s%s: %s" % (prefix, exc.option, exc.message))
+    try:
+        check_random_delay(_whole(random_delay))
+    except CometInputError as exc:
+        problems.append("%s%s: %s" % (prefix, exc.option, exc.message))
+    for option, value in (triggers or {}).items():
+        try:
+            event_triggers({option: _whole(value) if option == "retry_count" else value})
+        except CometInputError as exc:
+            problems.append("%s%s: %s" % (prefix, exc.option, exc.message))
+    return problems

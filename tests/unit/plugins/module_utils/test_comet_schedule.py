@@ -69,3 +69,21 @@ def test_durations():
     assert s.parse_duration("1d2h3m4s", "x") == 93784
     assert s.format_duration(93784) == "1d2h3m4s"
     assert s.format_duration(0) == "0s"
+
+
+@pytest.mark.parametrize("schedules, kwargs, expected", [
+    ([{"frequency": "daily", "at": "12:00"}], {}, []),
+    # the role accepts what the module accepts (tues/thur were refused by the role's own rules before)
+    ([{"frequency": "weekly", "days": ["tues", "thur", "Friday"], "at": "08:30"}], {}, []),
+    ([{"frequency": "daily", "at": "25:00"}], {"prefix": "comet_config_"},
+     ["comet_config_schedules[0].at: '25:00' is not a time of day HH:MM (00:00 to 23:59)"]),
+    ([{"frequency": "daily", "at": "10:00"}, {"frequency": "fortnightly"}], {},
+     ["schedules[1].frequency: 'fortnightly' is not one of daily, hourly, monthly, once, periodic, weekly"]),
+    ("daily", {}, ["schedules: must be a list of schedules"]),
+    (None, {"random_delay": "1800"}, []),
+    (None, {"random_delay": 99999, "prefix": "p_"}, ["p_random_delay: 99999 is not between 0 and 18000 seconds"]),
+    (None, {"triggers": {"retry_count": "101", "retry_delay": "8d", "run_on_boot": None}},
+     ["retry_count: 101 is not between 0 and 100", "retry_delay: must be between 0 and 7 days"]),
+])
+def test_schedule_problems_are_the_modules_rules(schedules, kwargs, expected):
+    assert s.schedule_problems(schedules, **kwargs) == expected
