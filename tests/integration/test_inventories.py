@@ -159,6 +159,9 @@ BAD_VALUES = [
      r"comet_client_installer_source must be one of"),
     ("server-url", {"comet_client_server_url": "cometbackup.unil.ch"},
      r"comet_config_server_url must be the http\(s\) URL"),
+    # a URL with credentials is refused without being shown (test below: the secret is nowhere in the output)
+    ("server-url-credentials", {"comet_client_server_url": "http://admin:S3cr3t-in-url@cometbackup.unil.ch/"},
+     r"comet_config_server_url must be the http\(s\) URL of the Comet Server without credentials \(its value is not"),
 ]
 
 
@@ -174,6 +177,7 @@ def test_a_bad_value_fails_with_a_clear_message(case, values, message, tmp_path)
     rc, out = preflight(str(inventory), tmp_path)
     assert rc != 0, out[-4000:]
     assert re.search(message, out), out[-4000:]
+    assert "S3cr3t-in-url" not in out, "a secret in a variable was printed"
     hosts = recap(out)
     # Only the department's hosts fail (not one whose host_vars override that value); the others pass.
     overridden = set()
