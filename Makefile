@@ -52,14 +52,21 @@ sanity: ## ansible-test sanity in a copy of the tree under build/sanity/ansible_
 	  $(CURDIR)/.venv-sanity/bin/ansible-test sanity --color no --python 3.11 --requirements
 
 .PHONY: docs
-docs: ## build the collection tarball, install it, and render every module's and role's docs from the installed copy
+docs: ## build the collection tarball, install it, and render every module's, filter's and role's docs from the installed copy
 	rm -rf build/dist build/installed && mkdir -p build/dist build/installed
 	ansible-galaxy collection build --force --output-path build/dist . >/dev/null
-	ansible-galaxy collection install --offline --no-deps -p build/installed build/dist/unil-backup-*.tar.gz >/dev/null
+	@# its own collections path: with build/collections (the checkout itself) galaxy finds unil.backup installed already
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed ansible-galaxy collection install --offline --no-deps --force \
+	  -p build/installed build/dist/unil-backup-*.tar.gz >/dev/null
+	test -f build/installed/ansible_collections/unil/backup/MANIFEST.json || { echo "the tarball was not installed" >&2; exit 1; }
 	echo "built and installed: $$(cd build/dist && ls)"
 	export ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed; shopt -s nullglob; \
-	for m in plugins/modules/*.py; do n=$$(basename $$m .py); ansible-doc -t module unil.backup.$$n >/dev/null; echo "ansible-doc unil.backup.$$n: ok"; done; \
-	for r in roles/*/meta/argument_specs.yml; do n=$$(basename $$(dirname $$(dirname $$r))); ansible-doc -t role unil.backup.$$n >/dev/null; echo "ansible-doc -t role unil.backup.$$n: ok"; done
+	render() { out=$$(ansible-doc -t "$$1" "unil.backup.$$2" 2>&1) || { echo "$$out"; exit 1; }; \
+	  if grep -qE '^\[WARNING\]|was not found' <<<"$$out" || ! grep -q "unil.backup.$$2" <<<"$$out"; then echo "$$out"; echo "ansible-doc -t $$1 unil.backup.$$2: no documentation" >&2; exit 1; fi; \
+	  echo "ansible-doc -t $$1 unil.backup.$$2: ok ($$(wc -l <<<"$$out") lines)"; }; \
+	for m in plugins/modules/*.py; do render module $$(basename $$m .py); done; \
+	for f in plugins/filter/*.yml; do render filter $$(basename $$f .yml); done; \
+	for r in roles/*/meta/argument_specs.yml; do render role $$(basename $$(dirname $$(dirname $$r))); done
 
 .PHONY: unit
 unit: collection-link ## pytest unit tests (module logic, module_utils, the stand-ins' own tests)
