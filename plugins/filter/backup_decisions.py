@@ -16,11 +16,11 @@ from ansible_collections.unil.backup.plugins.module_utils import _crashplan as c
 
 
 def comet_client_plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgrade=False, can_login=False,
-                      state="present"):
+                      state="present", can_install=True, require_login=False, services=None):
     if not isinstance(probe, dict) or not isinstance(probe.get("comet"), dict):
         raise AnsibleFilterError("comet_client_plan: the input must be the result of unil.backup.host_info")
     return cc.plan(probe, str(target_version or ""), str(unit_sha256 or ""), bool(unit_enabled), bool(allow_downgrade),
-                   bool(can_login), str(state))
+                   bool(can_login), str(state), bool(can_install), bool(require_login), tuple(services or ()))
 
 
 def comet_client_settings(variables):

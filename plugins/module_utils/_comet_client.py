@@ -85,30 +85,51 @@ def needs_login(login, can_login):
     return bool(can_login) and login.get("code") in RELOGIN_CODES
 
 
-def plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgrade=False, can_login=False, state="present"):
+def plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgrade=False, can_login=False, state="present",
+         can_install=True, require_login=False, services=()):
     """The decisions of role comet_client for one host, from its probe (module host_info, key ``comet``).
 
-    Returns {action, refused, reason, write_unit, start_unit, login, changes}: ``changes`` lists what would change,
-    empty for a converged host. ``unit_sha256`` is the digest of the unit the role wants ('' where there is none).
+    Returns {action, target, refused, reason, write_unit, start_unit, start_services, login, changes}: ``changes`` lists
+    what would change, empty for a converged host. ``unit_sha256`` is the digest of the unit the role wants ('' where
+    there is none: Windows, macOS). ``services`` names the client's services that must be enabled and running (Windows
+    services, macOS launchd daemons; probe key ``services``): ``start_services`` when one is not, on an installed client.
+    Refused, with the reason, before any change: a downgrade not allowed; a first installation without the end user's
+    credentials (``can_install`` false); with ``require_login``, a host with nothing else to change whose client is
+    not logged in and cannot be logged in again (after a change the role checks the login on the new probe).
     """
     comet = probe.get("comet") or {}
     installed = bool(comet.get("installed"))
     if state == "absent":
-        return {"action": "remove" if installed else "none", "refused": False, "reason": "", "write_unit": False,
-                "start_unit": False, "login": False, "changes": ["remove"] if installed else []}
+        return {"action": "remove" if installed else "none", "target": "", "refused": False, "reason": "", "write_unit": False,
+                "start_unit": False, "start_services": False, "login": False, "changes": ["remove"] if installed else []}
     action = install_action(installed, comet.get("version", ""), target_version)
     refused = action == "downgrade" and not allow_downgrade
     reason = ""
     if refused:
         reason = ("runs Comet Backup %s, newer than the installer's %s; refusing to downgrade (set "
                   "comet_client_allow_downgrade: true to force it)" % (comet.get("version"), target_version))
+    elif action == "install" and not can_install:
+        refused = True
+        reason = ("has no Comet Backup client: comet_client_username and comet_client_password (the end user's Comet "
+                  "account) are required to install and register it")
     unit = probe.get("unit") or {}
     write_unit = bool(unit_sha256) and unit.get("sha256", "") != unit_sha256
     start_unit = bool(unit_sha256) and (write_unit or not unit.get("active") or bool(unit.get("enabled")) != bool(unit_enabled))
+    found = probe.get("services") or {}
+    start_services = installed and any(not (found.get(name) or {}).get("enabled") or not (found.get(name) or {}).get("active")
+                                       for name in services)
     login = action == "none" and needs_login(comet.get("login") or {}, can_login)
     changes = [name for name, wanted in (("install" if action == "install" else action, action != "none" and not refused),
-                                         ("unit", write_unit), ("service", start_unit), ("login", login)) if wanted]
-    return {"action": "none" if refused else action, "refused": refused, "reason": reason, "write_unit": write_unit,
+                                         ("unit", write_unit), ("service", start_unit or start_services), ("login", login))
+               if wanted]
+    status = comet.get("login") or {}
+    if not refused and not changes and require_login and installed and not status.get("logged_in"):
+        refused = True
+        reason = ("runs Comet Backup %s but its client is not logged in (%s) and cannot be logged in again here (set "
+                  "comet_client_username, comet_client_password and comet_client_login_repair, or "
+                  "comet_client_require_login: false)" % (comet.get("version"), status.get("text") or "no status"))
+    return {"action": "none" if refused else action, "target": target_version, "refused": refused, "reason": reason,
+            "write_unit": write_unit, "start_services": start_services,
             "start_unit": start_unit, "login": login, "changes": changes}
 
 
@@ -116,7 +137,30 @@ def plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgra
 # Role comet_client: its variables checked and resolved at once, before any change (the cross-field checks that
 # meta/argument_specs.yml cannot express). Secrets come in as booleans only.
 # ---------------------------------------------------------------------------------------------------------------
-VARIANTS = {"Linux": "linuxgeneric", "Windows": "windows-x86_64-zip", "Darwin_x86_64": "macos-x86_64", "Darwin_arm64": "macos-arm64"}
+# system fact -> what is supported there, and the task files of the role for it (tasks/<os>_*.yml)
+SUPPORTED_SYSTEMS = {"Linux": "Linux with systemd", "Win32NT": "Windows (WinRM or SSH)", "Darwin": "macOS"}
+ROLE_OS = {"Linux": "linux", "Win32NT": "windows", "Darwin": "macos"}
+VARIANTS = {"Linux": "linuxgeneric", "Win32NT": "windows-x86_64-zip", "Darwin_x86_64": "macos-x86_64",
+            "Darwin_arm64": "macos-arm64"}
+# The client's services: Windows services and macOS launchd daemons (Comet docs, appendix); Linux has its unit.
+SERVICES = {"Win32NT": ["backup.delegate", "backup.elevator"], "Darwin": ["backup.delegate", "backup.elevator"]}
+# Seed 000, "Problèmes connus", x509: "the system is obsolete (Windows Vista or XP, macOS 10.11 or older, Ubuntu 16.04
+# or older, etc.)". (system, distribution or '' for any, last obsolete version, what to call it)
+OBSOLETE = [
+    ("Win32NT", "", (6, 0), "Windows Vista or XP"),
+    ("Darwin", "", (10, 11), "macOS 10.11 or older"),
+    ("Linux", "Ubuntu", (16, 4), "Ubuntu 16.04 or older"),
+]
+
+
+def obsolete_os(system, distribution, version):
+    """The seed's name for an obsolete system (its certificates fail: x509 errors), or ''."""
+    found = version_tuple(version)
+    for obs_system, obs_distribution, last, name in OBSOLETE:
+        if system == obs_system and (not obs_distribution or obs_distribution == distribution) and found \
+                and found[:len(last)] <= last:
+            return name
+    return ""
 _SYSTEM_DIRS = ["/home", "/root", "/usr", "/etc", "/opt", "/var", "/bin", "/lib"]
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -132,8 +176,10 @@ def installer_version(name):
 
 def role_settings(v):
     """Check and resolve role comet_client's variables. ``v`` holds them without prefix (server_url, brand, ...), the
-    facts system, architecture and service_mgr, and the secrets as booleans (password_set, password_one_line,
-    admin_set). Returns {source, variant, server, installer_name, errors}."""
+    facts system, architecture and service_mgr, whether the installer file is a file on the controller
+    (installer_file_exists), and the secrets as booleans (password_set, password_one_line, admin_set).
+    distribution, distribution_version, allow_obsolete_os and use_install_token (Windows, macOS) too.
+    Returns {source, variant, server, installer_name, installer_version, os, services, errors}."""
     state = v.get("state", "present")
     source = v.get("installer_source") or "auto"
     if source == "auto":
@@ -144,6 +190,18 @@ def role_settings(v):
     server = server_url if server_url.endswith("/") else server_url + "/"
     installer_name = ((v.get("installer_file") or (v.get("installer_url") or "").split("?")[0]) or "").rstrip("/").rsplit("/", 1)[-1]
     errors = []
+    if system not in SUPPORTED_SYSTEMS:
+        errors.append("unsupported system %s (OS family %s): supported: %s." % (
+            system or "unknown", v.get("os_family") or "unknown", ", ".join(SUPPORTED_SYSTEMS.values())))
+    obsolete = obsolete_os(system, v.get("distribution") or "", str(v.get("distribution_version") or ""))
+    if obsolete and not v.get("allow_obsolete_os"):
+        errors.append("%s %s is obsolete (%s): the Comet client fails there with x509 certificate errors (the service's "
+                      "guide, known problems). Update the system, or set comet_client_allow_obsolete_os: true to install "
+                      "anyway." % (v.get("distribution") or system, v.get("distribution_version"), obsolete))
+    if system in ("Win32NT", "Darwin") and not v.get("use_install_token", True):
+        errors.append("comet_client_%s_use_install_token: false is refused: without an install token the end user's "
+                      "password would reach the host's command line or launchd's environment."
+                      % ("windows" if system == "Win32NT" else "macos"))
     if system == "Linux" and v.get("service_mgr") != "systemd":
         errors.append("unsupported service manager %s on %s: the client is started at boot by a systemd unit, so systemd is "
                       "required." % (v.get("service_mgr") or "unknown", v.get("os_family") or "Linux"))
@@ -165,6 +223,8 @@ def role_settings(v):
         checks = [
             (source in ("file", "url", "server"), "comet_client_installer_source must be auto, file, url or server."),
             (source != "file" or v.get("installer_file"), "comet_client_installer_file is required for the file source."),
+            (source != "file" or not v.get("installer_file") or v.get("installer_file_exists", True),
+             "comet_client_installer_file %s is not a file on the controller." % v.get("installer_file")),
             (source != "url" or re.match(r"^(https?|ftp|file)://", v.get("installer_url") or ""),
              "comet_client_installer_url must be an http(s), ftp or file URL for the url source."),
             (source != "url" or sha, "comet_client_installer_sha256 is required with comet_client_installer_url."),
@@ -182,4 +242,7 @@ def role_settings(v):
     elif v.get("revoke_device") and not (v.get("username") and v.get("admin_set")):
         errors.append("comet_client_revoke_device needs comet_client_username (the account that owns the device), "
                       "comet_client_admin_username and comet_client_admin_password.")
-    return {"source": source, "variant": variant, "server": server, "installer_name": installer_name, "errors": errors}
+    return {"source": source, "variant": variant, "server": server, "installer_name": installer_name,
+            "os": ROLE_OS.get(system, "unsupported"), "services": SERVICES.get(system, []),
+            "installer_version": installer_version(installer_name) if source in ("file", "url") else "",
+            "errors": errors}
