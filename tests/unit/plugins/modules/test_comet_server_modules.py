@@ -99,3 +99,45 @@ def test_an_error_sent_as_the_download_is_not_an_installer(server, tmp_path, cap
 def test_error_in_answer(body, expected):
     module = importlib.import_module("ansible_collections.unil.backup.plugins.modules.comet_client_download")
     assert module.error_in_answer(body) == expected
+
+
+USER = "pnom"
+USER_PASSWORD = "user-Secret-77"
+
+
+def token_args(srv, password=USER_PASSWORD, **extra):
+    return dict(conn(srv), account=USER, password=password, **extra)
+
+
+def test_install_token_is_single_use_and_opens_a_session(server, capsys):
+    srv, dummy = server
+    srv.state.add_user(USER, USER_PASSWORD)
+    out = run(capsys, "comet_install_token", token_args(srv, server="https://comet.example.ch/"))
+    assert out["changed"] is True and out["token"] and out["expires"] > 0, out
+    assert USER_PASSWORD not in json.dumps(out)
+    assert out["api"]["endpoints"] == {"create-install-token": 1}
+    # what the installer does with it: one session, then the token is spent
+    assert srv.state.use_install_token(USER, out["token"]) is not None
+    assert srv.state.use_install_token(USER, out["token"]) is None
+
+
+def test_install_token_with_a_wrong_password_is_refused_without_either_password(server, capsys):
+    srv, dummy = server
+    srv.state.add_user(USER, USER_PASSWORD)
+    out = run(capsys, "comet_install_token", token_args(srv, password="wrong-Pw-31"))
+    assert out["failed"] and "create-install-token" in out["msg"], out
+    assert "wrong-Pw-31" not in json.dumps(out) and USER_PASSWORD not in json.dumps(out)
+
+
+def test_install_token_in_check_mode_creates_nothing(server, capsys):
+    srv, dummy = server
+    srv.state.add_user(USER, USER_PASSWORD)
+    out = run(capsys, "comet_install_token", token_args(srv), check_mode=True)
+    assert out["changed"] is True and out["token"] == "" and not out["api"].get("endpoints"), out
+    assert srv.state.install_tokens == {}
+
+
+def test_install_token_refuses_a_username_with_spaces_before_any_call(server, capsys):
+    srv, dummy = server
+    out = run(capsys, "comet_install_token", dict(token_args(srv), account="p nom"))
+    assert out["failed"] and "not a Comet username" in out["msg"] and srv.state.install_tokens == {}
