@@ -61,3 +61,22 @@ notes:
     (C(get-user-profile-and-hash) then C(set-user-profile-hash)); when someone else changed the profile in between,
     the change is re-read and applied again. Fields the module does not manage are kept as they are.
 """
+
+    # The device a module works on (comet_device_argument_spec()): comet_device, comet_profile, comet_schedule.
+    DEVICE = r"""
+options:
+  account:
+    description: The Comet user account (username) the device is registered to.
+    type: str
+    required: true
+  device_id:
+    description:
+      - The device ID (C(backup-tool info device-id), or the Windows registry value C(DeviceIdentificationID); the
+        fact C(comet_client_device_id) of role M(unil.backup.comet_client)).
+      - Exactly one of O(device_id) and O(device_name) is required.
+    type: str
+  device_name:
+    description:
+      - The device's current name, to find it when its ID is not known. It must be unique in the account.
+    type: str
+"""

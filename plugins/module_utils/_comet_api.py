@@ -61,6 +61,23 @@ def comet_argument_spec():
     )
 
 
+# The device a module works on: its account, and its ID or its name (doc fragment unil.backup.comet.device).
+DEVICE_SPEC = dict(
+    account=dict(type="str", required=True),
+    device_id=dict(type="str"),
+    device_name=dict(type="str"),
+)
+DEVICE_CHOICE = dict(mutually_exclusive=[("device_id", "device_name")], required_one_of=[("device_id", "device_name")])
+
+
+def comet_device_argument_spec(**options):
+    """comet_argument_spec() plus the device options (DEVICE_SPEC) and the module's own ``options``."""
+    spec = comet_argument_spec()
+    spec.update((key, dict(value)) for key, value in DEVICE_SPEC.items())
+    spec.update(options)
+    return spec
+
+
 class CometApiError(Exception):
     """A failed admin API call. ``endpoint`` (e.g. "set-user-profile-hash"), ``status`` (Comet's Status or the HTTP
     status, None for a transport failure) and ``message`` (Comet's Message or the transport error). It never carries

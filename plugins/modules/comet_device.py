@@ -21,6 +21,7 @@ author:
   - UNIL (@UNIL)
 extends_documentation_fragment:
   - unil.backup.comet
+  - unil.backup.comet.device
   - unil.backup.attributes
   - unil.backup.attributes.comet_group
 attributes:
@@ -29,19 +30,6 @@ attributes:
   diff_mode:
     support: full
 options:
-  account:
-    description: The Comet user account (username) the device is registered to.
-    type: str
-    required: true
-  device_id:
-    description:
-      - The device ID (C(backup-tool info device-id), or the Windows registry value C(DeviceIdentificationID)).
-      - Exactly one of O(device_id) and O(device_name) is required.
-    type: str
-  device_name:
-    description:
-      - The device's current name, used to find it when its ID is not known. It must be unique in the account.
-    type: str
   name:
     description:
       - The name to give the device (1 to 255 characters, no control characters, no leading or trailing space).
@@ -120,7 +108,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometAdminClient,
     CometApiError,
-    comet_argument_spec,
+    DEVICE_CHOICE,
+    comet_device_argument_spec,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
@@ -136,19 +125,14 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_settings import
 
 
 def main():
-    argument_spec = comet_argument_spec()
-    argument_spec.update(
-        account=dict(type="str", required=True),
-        device_id=dict(type="str"),
-        device_name=dict(type="str"),
+    argument_spec = comet_device_argument_spec(
         name=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[("device_id", "device_name")],
-        required_one_of=[("device_id", "device_name")],
         supports_check_mode=True,
+        **DEVICE_CHOICE
     )
     p = module.params
     account = p["account"]

@@ -25,6 +25,7 @@ author:
   - UNIL (@UNIL)
 extends_documentation_fragment:
   - unil.backup.comet
+  - unil.backup.comet.device
   - unil.backup.attributes
   - unil.backup.attributes.comet_group
 attributes:
@@ -33,16 +34,6 @@ attributes:
   diff_mode:
     support: full
 options:
-  account:
-    description: The Comet user account (username) the device is registered to.
-    type: str
-    required: true
-  device_id:
-    description: The device ID. Exactly one of O(device_id) and O(device_name) is required.
-    type: str
-  device_name:
-    description: The device's current name (unique in the account), to find it when its ID is not known.
-    type: str
   item_name:
     description:
       - Name (C(Description)) of the protected item.
@@ -143,7 +134,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometAdminClient,
     CometApiError,
-    comet_argument_spec,
+    DEVICE_CHOICE,
+    comet_device_argument_spec,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
@@ -166,11 +158,7 @@ def plan(profile, params, found, now):
 
 
 def main():
-    argument_spec = comet_argument_spec()
-    argument_spec.update(
-        account=dict(type="str", required=True),
-        device_id=dict(type="str"),
-        device_name=dict(type="str"),
+    argument_spec = comet_device_argument_spec(
         item_name=dict(type="str"),
         folders=dict(type="list", elements="str"),
         folders_mode=dict(type="str", choices=["replace", "merge"], default="replace"),
@@ -178,9 +166,8 @@ def main():
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[("device_id", "device_name")],
-        required_one_of=[("device_id", "device_name")],
         supports_check_mode=True,
+        **DEVICE_CHOICE
     )
     p = module.params
     result = dict(changed=False, refetched=False)

@@ -30,6 +30,7 @@ author:
   - UNIL (@UNIL)
 extends_documentation_fragment:
   - unil.backup.comet
+  - unil.backup.comet.device
   - unil.backup.attributes
   - unil.backup.attributes.comet_group
 attributes:
@@ -38,16 +39,6 @@ attributes:
   diff_mode:
     support: full
 options:
-  account:
-    description: The Comet user account (username) the device is registered to.
-    type: str
-    required: true
-  device_id:
-    description: The device ID. Exactly one of O(device_id) and O(device_name) is required.
-    type: str
-  device_name:
-    description: The device's current name (unique in the account), to find it when its ID is not known.
-    type: str
   item_name:
     description:
       - Name of the device's protected item. Defaults to the UNIL name for the device's OS; when the device has a single
@@ -199,7 +190,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometAdminClient,
     CometApiError,
-    comet_argument_spec,
+    DEVICE_CHOICE,
+    comet_device_argument_spec,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
@@ -225,11 +217,7 @@ def plan(profile, params, wanted, triggers, found, now):
 
 
 def main():
-    argument_spec = comet_argument_spec()
-    argument_spec.update(
-        account=dict(type="str", required=True),
-        device_id=dict(type="str"),
-        device_name=dict(type="str"),
+    argument_spec = comet_device_argument_spec(
         item_name=dict(type="str"),
         vault=dict(type="str"),
         schedules=dict(type="list", elements="dict", options=dict(
@@ -250,9 +238,8 @@ def main():
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[("device_id", "device_name")],
-        required_one_of=[("device_id", "device_name")],
         supports_check_mode=True,
+        **DEVICE_CHOICE
     )
     p = module.params
     result = dict(changed=False, refetched=False)
