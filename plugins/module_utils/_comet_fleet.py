@@ -81,6 +81,11 @@ def status_kind(code):
     return "failed"
 
 
+def is_working(code):
+    """A job that backed the data up: success (5xxx) or warning (7001; the service counts it as a working backup)."""
+    return status_kind(code) == "success" or job_status_name(code) == "warning"
+
+
 def all_status_labels():
     """Every label of the code table, in code order (for stable tables in reports)."""
     out = []

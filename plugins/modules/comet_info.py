@@ -103,8 +103,13 @@ devices:
       type: list
       elements: dict
     last_job:
-      description: "The device's most recent job: C(status) (code), C(status_name) (success, warning, error, missed,
-        ...), C(classification), C(start_time), C(end_time) (Unix seconds, 0 while running), C(item_id). Null when none."
+      description: "The device's most recent job of any kind: C(status) (code), C(status_name) (success, warning,
+        error, missed, ...), C(classification), C(start_time), C(end_time) (Unix seconds, 0 while running),
+        C(item_id), C(working) (success or warning: the data was backed up). Null when none (or O(jobs=false))."
+      type: dict
+    last_backup:
+      description: "The device's most recent backup job (classification backup; restores, retention passes and
+        updates do not count), with the keys of RV(devices[].last_job). Null when none (or O(jobs=false))."
       type: dict
 """
 
@@ -116,6 +121,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     comet_argument_spec,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import GLOB_PREFIX, REGEX_PREFIX, props_values
+from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import is_backup, is_working
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     account_error,
@@ -158,11 +164,12 @@ def items_of(profile, device_id):
     return out
 
 
-def last_jobs(jobs):
+def last_jobs(jobs, backups_only=False):
+    """The latest job of each device (of any classification, or only backup jobs), in the module's terms."""
     out = {}
     for job in jobs or []:
         device_id = job.get("DeviceID")
-        if not device_id:
+        if not device_id or (backups_only and not is_backup(job)):
             continue
         key = (int(job.get("StartTime") or 0), int(job.get("EndTime") or 0), str(job.get("GUID") or ""))
         if device_id not in out or key > out[device_id][0]:
@@ -174,6 +181,7 @@ def last_jobs(jobs):
         "start_time": job.get("StartTime"),
         "end_time": job.get("EndTime"),
         "item_id": job.get("SourceGUID"),
+        "working": is_working(job.get("Status")),
     }) for d, (key, job) in out.items())
 
 
@@ -198,7 +206,8 @@ def main():
         else:
             wanted = sorted(devices)
         online = live_connections(client, p["account"])
-        jobs = last_jobs(client.jobs_for_user(p["account"])) if p["jobs"] else {}
+        all_jobs = client.jobs_for_user(p["account"]) if p["jobs"] else []
+        jobs, backups = last_jobs(all_jobs), last_jobs(all_jobs, backups_only=True)
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
     except CometApiError as exc:
@@ -210,6 +219,7 @@ def main():
             summary["client_version"] = online[device_id].get("ReportedVersion")
         summary["protected_items"] = items_of(profile, device_id)
         summary["last_job"] = jobs.get(device_id)
+        summary["last_backup"] = backups.get(device_id)
         out.append(summary)
     result["account"] = {
         "username": profile.get("Username"),

@@ -176,6 +176,7 @@ def test_info(run, server):
     assert lin["protected_items"][0]["backup_rules"][0]["schedules"] == [{"frequency": "hourly", "minute": 15}]
     assert lin["last_job"]["status"] == 7004 and lin["last_job"]["status_name"] == "missed"
     assert devices["dev-win"]["online"] is False and devices["dev-win"]["last_job"] is None
+    assert lin["last_job"]["working"] is False and lin["last_backup"]["status"] == 7004
     one = run("comet_info", {"account": ACCOUNT, "device_name": "mac-1", "jobs": False})
     assert [d["device_id"] for d in one["devices"]] == ["dev-mac"] and one["devices"][0]["platform"] == "macos"
     assert "PasswordHash" not in str(result) and "EncryptedEncryptionKey" not in str(result)
@@ -200,6 +201,21 @@ SETTINGS = {
     "exclusions_defaults": True,
     "exclusions_state": "exact",
 }
+
+
+def test_info_last_backup_counts_only_backup_jobs_and_warning_is_working(run, server):
+    """A retention pass after the last backup is the device's last job, not its last backup; a backup that ended
+    with a warning backed the data up (the service's guide: Warning is a working backup)."""
+    server.state.add_job(ACCOUNT, "dev-lin", status=7001, start_time=1700000000, end_time=1700000600, classification=4001)
+    server.state.add_job(ACCOUNT, "dev-lin", status=7002, start_time=1700086400, end_time=1700086500, classification=4002)
+    server.state.add_job(ACCOUNT, "dev-win", status=5000, start_time=1700000000, end_time=1700000600, classification=4001)
+    server.state.add_job(ACCOUNT, "dev-win", status=7002, start_time=1700090000, end_time=1700090100, classification=4001)
+    devices = dict((d["device_id"], d) for d in run("comet_info", {"account": ACCOUNT})["devices"])
+    lin, win = devices["dev-lin"], devices["dev-win"]
+    assert lin["last_job"]["classification"] == 4002 and lin["last_job"]["working"] is False
+    assert lin["last_backup"]["status_name"] == "warning" and lin["last_backup"]["working"] is True
+    assert win["last_backup"]["status_name"] == "error" and win["last_backup"]["working"] is False
+    assert devices["dev-mac"]["last_backup"] is None
 
 
 def _device_entries(profile, device_id):
