@@ -35,7 +35,9 @@ from urllib.parse import urlencode, urlsplit
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.urls import Request, SSLValidationError, make_context
 
-ProfileUpdate = collections.namedtuple("ProfileUpdate", "before after changed attempts profile_hash")
+# ``description``: what the change function said about its last run (the device, item, rule it found or created...)
+ProfileUpdate = collections.namedtuple("ProfileUpdate", "before after changed attempts profile_hash description",
+                                       defaults=(None,))
 
 # Calls that change something on the server (counted as writes; everything else is a read).
 WRITE_ENDPOINTS = frozenset([
@@ -473,14 +475,17 @@ class CometAdminClient:
                     first_before = copy.deepcopy(before)
                 work = copy.deepcopy(before)
                 result = change(work)
+                description = None
+                if isinstance(result, tuple):
+                    result, description = result
                 after = work if result is None else result
                 if after == before:
                     if pending is not None and before == pending:
                         # our earlier write was stored although its answer was lost
-                        return ProfileUpdate(first_before, after, True, attempt, current_hash)
-                    return ProfileUpdate(before, after, False, attempt, current_hash)
+                        return ProfileUpdate(first_before, after, True, attempt, current_hash, description)
+                    return ProfileUpdate(before, after, False, attempt, current_hash, description)
                 if check_mode:
-                    return ProfileUpdate(before, after, True, attempt, current_hash)
+                    return ProfileUpdate(before, after, True, attempt, current_hash, description)
                 try:
                     new_hash = write(after, current_hash)
                 except CometConflictError as exc:
@@ -489,15 +494,17 @@ class CometAdminClient:
                     if attempt < max_attempts:
                         self.stats["retries"] += 1
                     continue
-                return ProfileUpdate(before, after, True, attempt, new_hash)
+                return ProfileUpdate(before, after, True, attempt, new_hash, description)
         raise CometConflictError(what[0], None, "%s %r changed under us on each of %d attempts (someone else keeps "
                                  "writing it); giving up" % (what[1], key, max_attempts))
 
     def update_profile(self, user, change, check_mode=False, max_attempts=10):
         """Read-modify-write of ``user``'s profile, serialised by the account lock, retried on conflict.
 
-        ``change(profile_copy)`` edits the copy in place and/or returns the new profile; it must be deterministic and
-        idempotent (it runs again on a fresh copy after a conflict). Writes only when the result differs."""
+        ``change(profile_copy)`` edits the copy in place and/or returns the new profile, or a tuple (new profile,
+        description) whose description is returned in ``ProfileUpdate.description`` (that of the run that counted);
+        it must be deterministic and idempotent (it runs again on a fresh copy after a conflict). Writes only when the
+        result differs."""
         return self._update(lambda: self.get_profile_and_hash(user),
                             lambda after, current: self.set_profile_hash(user, after, current),
                             user, change, check_mode, max_attempts, ("set-user-profile-hash", "the profile of"))

@@ -111,6 +111,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     DEVICE_CHOICE,
     comet_device_argument_spec,
 )
+from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     account_error,
@@ -119,7 +120,6 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     device_summary,
     find_device,
     live_connections,
-    refetch_if_online,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_settings import device_view as view, set_device_name
 
@@ -143,10 +143,9 @@ def main():
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
 
-    client = CometAdminClient.from_module(module)
-    found = {}
-    try:
-        if p["state"] == "absent":
+    if p["state"] == "absent":
+        client = CometAdminClient.from_module(module)
+        try:
             profile, dummy = client.get_profile_and_hash(account)
             try:
                 device_id, device = find_device(profile, p["device_id"], p["device_name"])
@@ -161,30 +160,23 @@ def main():
                 client.revoke_device(account, device_id)
             result["api"] = api_counters(client)
             module.exit_json(**result)
+        except CometInputError as exc:
+            module.fail_json(msg=str(exc), **result)
+        except CometApiError as exc:
+            result["api"] = api_counters(client)
+            module.fail_json(msg=account_error(exc, account), **result)
 
-        def change(profile):
-            profile, description = set_device_name(profile, p["device_id"], p["device_name"], p["name"])
-            found.update(description)
-            return profile
+    def plan(profile):
+        return set_device_name(profile, p["device_id"], p["device_name"], p["name"])
 
-        update = client.update_profile(account, change, check_mode=module.check_mode)
+    def report(update, found, online):
         device_id = found["device_id"]
-        online = live_connections(client, account)
-        result.update(device_summary(device_id, update.after["Devices"][device_id], online=device_id in online))
-        if not result["client_version"] and device_id in online:
-            result["client_version"] = online[device_id].get("ReportedVersion")
-        result["changed"] = bool(update.changed)
-        if module._diff:
-            result["diff"] = {"before": view(update.before, device_id), "after": view(update.after, device_id)}
-        if update.changed and not module.check_mode and device_id in online:
-            result["refetched"] = refetch_if_online(client, account, device_id, module, online)
-    except CometInputError as exc:
-        module.fail_json(msg=str(exc), **result)
-    except CometApiError as exc:
-        result["api"] = api_counters(client)
-        module.fail_json(msg=account_error(exc, account), **result)
-    result["api"] = api_counters(client)
-    module.exit_json(**result)
+        out = device_summary(device_id, update.after["Devices"][device_id], online=device_id in online())
+        if not out["client_version"] and device_id in online():
+            out["client_version"] = online()[device_id].get("ReportedVersion")
+        return out
+
+    run_device_update(module, account, plan, report, lambda profile, found: view(profile, found["device_id"]), result)
 
 
 if __name__ == "__main__":

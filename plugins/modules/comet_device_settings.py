@@ -304,16 +304,11 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
-    CometAdminClient,
-    CometApiError,
     comet_argument_spec,
 )
+from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
-    account_error,
-    api_counters,
-    live_connections,
-    refetch_if_online,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_settings import (
     apply_settings,
@@ -385,39 +380,18 @@ def main():
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
 
-    client = CometAdminClient.from_module(module)
-    found = {}
     now = int(time.time())
 
-    def change(profile):
-        profile, description = apply_settings(profile, request, now)
-        found.clear()
-        found.update(description)
-        return profile
+    def plan(profile):
+        return apply_settings(profile, request, now)
 
-    try:
-        update = client.update_profile(p["account"], change, check_mode=module.check_mode)
-        for warning in found["warnings"]:
-            module.warn(warning)
-        result.update(_result(update.after, found))
-        result["changed"] = bool(update.changed)
+    def report(update, found, dummy_online):
+        out = _result(update.after, found)
         if update.changed:
-            result["created"] = found["created"]
-            result["changes"] = [c["setting"] for c in found["changes"] if c["changed"]]
-        if module._diff:
-            result["diff"] = {"before": settings_diff_view(update.before, found), "after": settings_diff_view(update.after, found)}
-        if update.changed and not module.check_mode:
-            online = live_connections(client, p["account"])
-            result["refetched"] = refetch_if_online(client, p["account"], found["device_id"], module, online)
-    except CometInputError as exc:
-        result["api"] = api_counters(client)
-        module.fail_json(msg=str(exc), **result)
-    except CometApiError as exc:
-        result["api"] = api_counters(client)
-        module.fail_json(msg=account_error(exc, p["account"]), **result)
-    result["api"] = api_counters(client)
-    module.exit_json(**result)
+            out.update(created=found["created"], changes=[c["setting"] for c in found["changes"] if c["changed"]])
+        return out
 
+    run_device_update(module, p["account"], plan, report, settings_diff_view, result)
 
 if __name__ == "__main__":
     main()

@@ -204,6 +204,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometApiError,
     comet_argument_spec,
 )
+from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import (
     SYSTEM_LEVELS,
     apply_system_exclusions,
@@ -214,11 +215,8 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions impo
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
-    account_error,
     api_counters,
     check_name,
-    live_connections,
-    refetch_if_online,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_settings import (
     exclusions_view as user_view,
@@ -226,16 +224,6 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_settings import
 )
 
 MANDATORY = "FileAndFolderMandatoryExclusions"
-
-
-def user_plan(profile, params, found, now):
-    profile, description = set_user_exclusions(profile, params["device_id"], params["device_name"],
-                                               item_name=params["item_name"], globs=params["globs"],
-                                               regexes=params["regexes"], state=params["state"],
-                                               defaults=params["defaults"], accent_workaround=params["accent_workaround"],
-                                               now=now)
-    found.update(description)
-    return profile
 
 
 def _user_policy(policy):
@@ -253,21 +241,21 @@ def system_view(policy):
     return out
 
 
-def run_user(module, client, result):
+def run_user(module, result):
     p = module.params
-    found = {}
     now = int(time.time())
-    update = client.update_profile(p["account"], lambda profile: user_plan(profile, p, found, now), check_mode=module.check_mode)
-    for warning in found["warnings"]:
-        module.warn(warning)
-    after = user_view(update.after, found)
-    result.update(device_id=found["device_id"], item_id=found["item_id"], globs=after["globs"], regexes=after["regexes"],
-                  workarounds=found["workarounds"], changed=bool(update.changed))
-    if module._diff:
-        result["diff"] = {"before": user_view(update.before, found), "after": after}
-    if update.changed and not module.check_mode:
-        online = live_connections(client, p["account"])
-        result["refetched"] = refetch_if_online(client, p["account"], found["device_id"], module, online)
+
+    def plan(profile):
+        return set_user_exclusions(profile, p["device_id"], p["device_name"], item_name=p["item_name"], globs=p["globs"],
+                                   regexes=p["regexes"], state=p["state"], defaults=p["defaults"],
+                                   accent_workaround=p["accent_workaround"], now=now)
+
+    def report(update, found, dummy_online):
+        after = user_view(update.after, found)
+        return dict(device_id=found["device_id"], item_id=found["item_id"], globs=after["globs"], regexes=after["regexes"],
+                    workarounds=found["workarounds"])
+
+    run_device_update(module, p["account"], plan, report, user_view, result)
 
 
 def run_system(module, client, result):
@@ -343,17 +331,16 @@ def main():
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
 
+    if p["level"] == "user":
+        run_user(module, result)
     client = CometAdminClient.from_module(module)
     try:
-        if p["level"] == "user":
-            run_user(module, client, result)
-        else:
-            run_system(module, client, result)
+        run_system(module, client, result)
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
     except CometApiError as exc:
         result["api"] = api_counters(client)
-        module.fail_json(msg=account_error(exc, p["account"]) if p["level"] == "user" else str(exc), **result)
+        module.fail_json(msg=str(exc), **result)
     result["api"] = api_counters(client)
     module.exit_json(**result)
 

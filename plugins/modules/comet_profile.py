@@ -132,29 +132,15 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
-    CometAdminClient,
-    CometApiError,
     DEVICE_CHOICE,
     comet_device_argument_spec,
 )
+from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
-    account_error,
-    api_counters,
     check_name,
-    live_connections,
-    refetch_if_online,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_settings import item_view as view, set_protected_item
-
-
-def plan(profile, params, found, now):
-    """Mutate ``profile`` (a copy) to the wanted state; record keys in ``found``. Raises CometInputError."""
-    profile, description = set_protected_item(profile, params["account"], params["device_id"], params["device_name"],
-                                              item_name=params["item_name"], folders=params["folders"],
-                                              folders_mode=params["folders_mode"], vault=params["vault"], now=now)
-    found.update(description)
-    return profile
 
 
 def main():
@@ -177,27 +163,16 @@ def main():
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
 
-    client = CometAdminClient.from_module(module)
-    found = {}
     now = int(time.time())
-    try:
-        update = client.update_profile(p["account"], lambda profile: plan(profile, p, found, now), check_mode=module.check_mode)
-        after = view(update.after, found)
-        result.update(after)
-        result["created"] = found["created"] if update.changed else []
-        result["changed"] = bool(update.changed)
-        if module._diff:
-            result["diff"] = {"before": view(update.before, found), "after": after}
-        if update.changed and not module.check_mode:
-            online = live_connections(client, p["account"])
-            result["refetched"] = refetch_if_online(client, p["account"], found["device_id"], module, online)
-    except CometInputError as exc:
-        module.fail_json(msg=str(exc), **result)
-    except CometApiError as exc:
-        result["api"] = api_counters(client)
-        module.fail_json(msg=account_error(exc, p["account"]), **result)
-    result["api"] = api_counters(client)
-    module.exit_json(**result)
+
+    def plan(profile):
+        return set_protected_item(profile, p["account"], p["device_id"], p["device_name"], item_name=p["item_name"],
+                                  folders=p["folders"], folders_mode=p["folders_mode"], vault=p["vault"], now=now)
+
+    def report(update, found, dummy_online):
+        return dict(view(update.after, found), created=found["created"] if update.changed else [])
+
+    run_device_update(module, p["account"], plan, report, view, result)
 
 
 if __name__ == "__main__":

@@ -188,18 +188,13 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
-    CometAdminClient,
-    CometApiError,
     DEVICE_CHOICE,
     comet_device_argument_spec,
 )
+from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
-    account_error,
-    api_counters,
     check_name,
-    live_connections,
-    refetch_if_online,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_schedule import (
     describe_all,
@@ -207,13 +202,6 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_schedule import
     schedules_to_comet,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_settings import schedule_view as view, set_schedule
-
-
-def plan(profile, params, wanted, triggers, found, now):
-    profile, description = set_schedule(profile, params["device_id"], params["device_name"], item_name=params["item_name"],
-                                        vault=params["vault"], schedules=wanted, triggers=triggers, now=now)
-    found.update(description)
-    return profile
 
 
 def main():
@@ -252,29 +240,19 @@ def main():
     if wanted is None and not triggers:
         module.fail_json(msg="schedules: nothing to manage (give schedules and/or a missed-job option)", **result)
 
-    client = CometAdminClient.from_module(module)
-    found = {}
     now = int(time.time())
-    try:
-        update = client.update_profile(p["account"], lambda profile: plan(profile, p, wanted, triggers, found, now),
-                                       check_mode=module.check_mode)
+
+    def plan(profile):
+        return set_schedule(profile, p["device_id"], p["device_name"], item_name=p["item_name"], vault=p["vault"],
+                            schedules=wanted, triggers=triggers, now=now)
+
+    def report(update, found, dummy_online):
         rule = update.after["BackupRules"][found["rule_id"]]
-        result.update(device_id=found["device_id"], item_id=found["item_id"], rule_id=found["rule_id"],
-                      schedules=describe_all(rule.get("Schedules")), comet_schedules=rule.get("Schedules") or [],
-                      event_triggers=rule.get("EventTriggers") or {})
-        result["changed"] = bool(update.changed)
-        if module._diff:
-            result["diff"] = {"before": view(update.before, found), "after": view(update.after, found)}
-        if update.changed and not module.check_mode:
-            online = live_connections(client, p["account"])
-            result["refetched"] = refetch_if_online(client, p["account"], found["device_id"], module, online)
-    except CometInputError as exc:
-        module.fail_json(msg=str(exc), **result)
-    except CometApiError as exc:
-        result["api"] = api_counters(client)
-        module.fail_json(msg=account_error(exc, p["account"]), **result)
-    result["api"] = api_counters(client)
-    module.exit_json(**result)
+        return dict(device_id=found["device_id"], item_id=found["item_id"], rule_id=found["rule_id"],
+                    schedules=describe_all(rule.get("Schedules")), comet_schedules=rule.get("Schedules") or [],
+                    event_triggers=rule.get("EventTriggers") or {})
+
+    run_device_update(module, p["account"], plan, report, view, result)
 
 
 if __name__ == "__main__":

@@ -472,6 +472,27 @@ def test_update_profile_retries_on_conflict_and_keeps_both_changes(tmp_path):
     assert client.sleeps == [], "a conflict is retried at once (a fresh read), not after a backoff"
 
 
+def test_update_profile_returns_the_description_of_the_run_that_counted(tmp_path):
+    """A change function may return (profile, description): the description comes back with the update, the one of
+    the last run (after a conflict the first run's description is stale: it saw another profile)."""
+    server = ProfileServer(PROFILE)
+
+    def someone_else(srv):
+        profile = copy.deepcopy(srv.profile)
+        profile["Devices"]["dev-2"] = {"FriendlyName": "theirs"}
+        srv.store(profile)
+    server.between = [someone_else]
+    client = make_client(server, tmp_path)
+
+    def change(profile):
+        profile["Devices"]["dev-1"]["FriendlyName"] = "ours"
+        return profile, {"device_id": "dev-1", "devices_seen": sorted(profile["Devices"])}
+    update = client.update_profile("pnom", change)
+    assert update.changed and update.attempts == 2
+    assert update.description == {"device_id": "dev-1", "devices_seen": ["dev-1", "dev-2"]}
+    assert client.update_profile("pnom", rename("ours")).description is None
+
+
 def test_update_profile_gives_up_after_max_attempts(tmp_path):
     server = ProfileServer(PROFILE)
     server.between = [lambda srv: srv.store(srv.profile)] * 100

@@ -9,7 +9,13 @@ import collections
 import copy
 import itertools
 
-ProfileUpdate = collections.namedtuple("ProfileUpdate", "before after changed attempts profile_hash")
+ProfileUpdate = collections.namedtuple("ProfileUpdate", "before after changed attempts profile_hash description",
+                                       defaults=(None,))
+
+
+def _split(result):
+    """A change function returns the profile, or (profile, description), like the real client accepts."""
+    return result if isinstance(result, tuple) else (result, None)
 
 
 class FakeState:
@@ -109,9 +115,9 @@ class FakeClient:
     def update_profile(self, user, change, check_mode=False, max_attempts=10):
         for attempt in range(1, max_attempts + 1):
             before, required = self.get_profile_and_hash(user)
-            after = change(copy.deepcopy(before))
+            after, description = _split(change(copy.deepcopy(before)))
             if after == before or check_mode:
-                return ProfileUpdate(before, after, after != before, attempt, required)
+                return ProfileUpdate(before, after, after != before, attempt, required, description)
             for fault in self.server.faults.between:
                 if fault[0] == user and fault[2] > 0:
                     fault[2] -= 1
@@ -128,7 +134,7 @@ class FakeClient:
             self.stats["writes"] += 1
             self.server.profiles[user] = copy.deepcopy(after)
             self.server.rehash(user)
-            return ProfileUpdate(before, after, True, attempt, self.server.hashes[user])
+            return ProfileUpdate(before, after, True, attempt, self.server.hashes[user], description)
         raise self.error_class("set-user-profile-hash", 409, "too many conflicts")
 
     def get_policy(self, policy_id):

@@ -45,9 +45,10 @@ def server(request, monkeypatch):
     srv = comet_fake.FakeServer()
     _populate(srv)
     fake = type("BoundFakeClient", (comet_fake.FakeClient,), {"server": srv, "error_class": _comet_api.CometApiError})
-    for name in ("comet_device", "comet_profile", "comet_schedule", "comet_exclusions", "comet_info",
-                 "comet_device_settings"):
-        module = importlib.import_module("ansible_collections.unil.backup.plugins.modules." + name)
+    # the modules that build their client themselves, and the device modules' shared run (_comet_device_module)
+    for name in ("plugins.modules.comet_device", "plugins.modules.comet_exclusions", "plugins.modules.comet_info",
+                 "plugins.module_utils._comet_device_module"):
+        module = importlib.import_module("ansible_collections.unil.backup." + name)
         monkeypatch.setattr(module, "CometAdminClient", fake)
     yield srv
 
