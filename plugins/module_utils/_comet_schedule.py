@@ -261,6 +261,13 @@ def describe_all(schedules):
     return out
 
 
+# Comet's EventTriggers fields are all `omitempty`: a server answers without the ones at their zero value, so an absent
+# field reads as this value (comet-go-sdk BackupRuleEventTriggers).
+TRIGGER_ZERO = {"OnPCBoot": False, "OnPCBootIfLastJobMissed": False, "OnLastJobFailDoRetry": False,
+                "LastJobFailDoRetryCount": 0, "LastJobFailDoRetryTime": 0}
+# LastJobFailDoRetryTime is in minutes (comet-go-sdk: DEFAULT_RETRY_TIME = 30, "minutes"); at most 7 days.
+RETRY_DELAY_MAX_MINUTES = 7 * 24 * 60
+
 TRIGGER_OPTIONS = {
     "run_on_boot": "OnPCBoot",
     "run_missed_on_boot": "OnPCBootIfLastJobMissed",
@@ -271,7 +278,8 @@ TRIGGER_OPTIONS = {
 
 
 def event_triggers(params):
-    """{EventTriggers field: value} for the options that are set (None = leave the stored value)."""
+    """{EventTriggers field: value} for the options that are set (None = leave the stored value); retry_delay in
+    minutes, as Comet stores it."""
     out = {}
     for option, field in TRIGGER_OPTIONS.items():
         value = params.get(option)
@@ -281,11 +289,21 @@ def event_triggers(params):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
                 raise CometInputError(option, "%r is not between 0 and 100" % (value,))
         if option == "retry_delay":
-            value = parse_duration(value, option)
-            if not 0 <= value <= 7 * 86400:
-                raise CometInputError(option, "must be between 0 and 7 days")
+            seconds = parse_duration(value, option)
+            if seconds % 60:
+                raise CometInputError(option, "%r is not a whole number of minutes (Comet stores this delay in minutes)"
+                                      % (value,))
+            value = seconds // 60
+            if not 1 <= value <= RETRY_DELAY_MAX_MINUTES:
+                raise CometInputError(option, "must be between 1 minute and 7 days")
         out[field] = value
     return out
+
+
+def triggers_differ(stored, wanted):
+    """Whether the stored EventTriggers differ from the wanted fields, an absent field being its zero value."""
+    stored = stored or {}
+    return any(stored.get(key, TRIGGER_ZERO.get(key)) != value for key, value in wanted.items())
 
 
 def _whole(value):

@@ -52,6 +52,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_schedule import
     event_triggers,
     schedules_equal,
     schedules_to_comet,
+    triggers_differ,
 )
 
 SETTINGS = ("name", "item", "schedule", "exclusions")
@@ -199,7 +200,7 @@ def set_schedule(profile, device_id=None, device_name=None, item_name=None, vaul
         changed = True
     if triggers:
         stored = rule.get("EventTriggers") or {}
-        if any(stored.get(k) != v for k, v in triggers.items()):
+        if triggers_differ(stored, triggers):
             rule["EventTriggers"] = dict(stored, **triggers)
             changed = True
     if changed:

@@ -145,8 +145,9 @@ options:
     type: int
   retry_delay:
     description:
-      - Wait before a retry (C(LastJobFailDoRetryTime)), seconds or a duration such as V(30m), at most 7 days, written
-        as M(unil.backup.comet_schedule) writes it. Left as stored when omitted.
+      - Wait before a retry (C(LastJobFailDoRetryTime)), a duration such as V(30m) (a bare number is seconds), a whole
+        number of minutes from 1 minute to 7 days, stored in minutes as M(unil.backup.comet_schedule) writes it. Left
+        as stored when omitted.
     type: str
   exclude_globs:
     description: User-level glob exclusions (C(EXCLUDE*) on the item), absolute paths for the device's OS or starting with C(*).

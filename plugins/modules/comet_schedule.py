@@ -102,8 +102,9 @@ options:
     type: int
   retry_delay:
     description:
-      - Wait before a retry (C(LastJobFailDoRetryTime)), seconds or a duration such as V(30m), at most 7 days. Left as
-        stored when omitted. The unit Comet uses for this field is UNCONFIRMED; seconds are written.
+      - Wait before a retry (C(LastJobFailDoRetryTime)), a duration such as V(30m) or V(2h) (a bare number is
+        seconds), a whole number of minutes from 1 minute to 7 days. Comet stores minutes (its default is 30): V(30m)
+        is written as 30. Left as stored when omitted.
     type: str
 seealso:
   - module: unil.backup.comet_profile

@@ -59,7 +59,7 @@ def test_normalize_sees_enabled_restrictions():
 
 def test_event_triggers_only_set_options():
     assert s.event_triggers({"run_on_boot": None, "run_missed_on_boot": True, "retry_delay": "30m"}) == {
-        "OnPCBootIfLastJobMissed": True, "LastJobFailDoRetryTime": 1800}
+        "OnPCBootIfLastJobMissed": True, "LastJobFailDoRetryTime": 30}
     with pytest.raises(CometInputError) as err:
         s.event_triggers({"retry_count": 101})
     assert err.value.option == "retry_count"
@@ -83,7 +83,30 @@ def test_durations():
     (None, {"random_delay": "1800"}, []),
     (None, {"random_delay": 99999, "prefix": "p_"}, ["p_random_delay: 99999 is not between 0 and 18000 seconds"]),
     (None, {"triggers": {"retry_count": "101", "retry_delay": "8d", "run_on_boot": None}},
-     ["retry_count: 101 is not between 0 and 100", "retry_delay: must be between 0 and 7 days"]),
+     ["retry_count: 101 is not between 0 and 100", "retry_delay: must be between 1 minute and 7 days"]),
 ])
 def test_schedule_problems_are_the_modules_rules(schedules, kwargs, expected):
     assert s.schedule_problems(schedules, **kwargs) == expected
+
+
+@pytest.mark.parametrize("value,minutes", [("30m", 30), ("2h", 120), ("1800", 30), ("1m", 1), ("7d", 10080)])
+def test_retry_delay_is_written_in_minutes_as_comet_stores_it(value, minutes):
+    assert s.event_triggers({"retry_delay": value}) == {"LastJobFailDoRetryTime": minutes}
+
+
+@pytest.mark.parametrize("value,message", [("30s", "whole number of minutes"), ("90s", "whole number of minutes"),
+                                           ("0", "between 1 minute and 7 days"), ("7d1m", "between 1 minute and 7 days")])
+def test_retry_delay_refused_when_comet_cannot_store_it(value, message):
+    with pytest.raises(CometInputError) as err:
+        s.event_triggers({"retry_delay": value})
+    assert err.value.option == "retry_delay" and message in err.value.message
+
+
+def test_absent_event_trigger_fields_read_as_their_zero_value():
+    """Comet drops zero-valued EventTriggers fields (omitempty): asking for false or 0 where the field is absent is
+    no change, asking for true or a count is one."""
+    assert not s.triggers_differ({}, {"OnPCBoot": False, "OnLastJobFailDoRetry": False, "LastJobFailDoRetryCount": 0})
+    assert not s.triggers_differ(None, {"OnPCBootIfLastJobMissed": False})
+    assert s.triggers_differ({}, {"OnPCBoot": True})
+    assert s.triggers_differ({"LastJobFailDoRetryCount": 3}, {"LastJobFailDoRetryCount": 0})
+    assert not s.triggers_differ({"LastJobFailDoRetryTime": 30}, {"LastJobFailDoRetryTime": 30})

@@ -248,7 +248,7 @@ def test_settings_write_what_the_four_modules_write(run, server):
     name, item, rule = _device_entries(profile, "dev-twin")
     assert (name, item, rule) == _device_entries(profile, "dev-lin")
     assert rule["EventTriggers"] == {"OnPCBootIfLastJobMissed": True, "OnLastJobFailDoRetry": True,
-                                     "LastJobFailDoRetryCount": 3, "LastJobFailDoRetryTime": 1800}
+                                     "LastJobFailDoRetryCount": 3, "LastJobFailDoRetryTime": 30}
     # and the single-purpose modules find nothing to change on the twin
     twin = {"account": ACCOUNT, "device_id": "dev-twin"}
     assert not run("comet_profile", dict(twin, folders=SETTINGS["folders"]))["changed"]
