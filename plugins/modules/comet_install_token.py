@@ -11,11 +11,11 @@ short_description: Create a single-use install token for a Comet account, so tha
 version_added: 0.3.0
 description:
   - Asks the Comet Server (C(create-install-token)) for an install token of O(account), checked against the account's
-    O(password). The Windows installer takes it as C(/TOKEN=), the macOS package through C(BACKUP_APP_TOKEN): the
+    O(password). The Windows installer takes it as C(/TOKEN=), the macOS package through C(BACKUP_APP_TOKEN); the
     end user's password stays on the controller.
   - The token can register one device once, and expires (Comet sets its lifetime). Create it just before the install,
     for that host; every run creates a new one, so the module always reports a change (not in check mode).
-  - Register the result with C(no_log: true): the token is a credential until it is used.
+  - "Register the result with C(no_log: true): the token is a credential until it is used."
 author:
   - UNIL (@UNIL)
 extends_documentation_fragment:
