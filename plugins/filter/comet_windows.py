@@ -1,0 +1,51 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Role comet_client on Windows: the probe's answer in the shape every OS shares, the installer's arguments and exit
+codes, computed on the controller.
+
+Thin wrappers: the rules are in plugins/module_utils/_comet_windows.py, unit-tested there.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.unil.backup.plugins.module_utils import _comet_windows as cw
+
+
+def comet_client_windows_facts(raw, install_dir_hint=""):
+    if raw is None or not isinstance(raw, dict):
+        raise AnsibleFilterError("comet_client_windows_facts: the input must be the result of windows_comet_probe.ps1 "
+                                 "(the registered win_powershell task's .result)")
+    return cw.probe_facts(raw, str(install_dir_hint or ""))
+
+
+def comet_client_windows_probe_params(install_dir_hint="", wait_login=0):
+    try:
+        return cw.probe_parameters(str(install_dir_hint or ""), int(wait_login or 0))
+    except (TypeError, ValueError) as err:
+        raise AnsibleFilterError("comet_client_windows_probe_params: %s" % err)
+
+
+def comet_client_windows_install_args(shortcuts=False, tray_icon=False, local_system=False):
+    return cw.install_arguments(bool(shortcuts), bool(tray_icon), bool(local_system))
+
+
+def comet_client_windows_uninstall_args(remove_credentials=True):
+    return cw.uninstall_arguments(bool(remove_credentials))
+
+
+def comet_client_windows_return_code(rc, expected=None):
+    return cw.return_code_meaning(rc, cw.DEFAULT_EXPECTED_RCS if expected is None else list(expected))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "comet_client_windows_facts": comet_client_windows_facts,
+            "comet_client_windows_install_args": comet_client_windows_install_args,
+            "comet_client_windows_probe_params": comet_client_windows_probe_params,
+            "comet_client_windows_return_code": comet_client_windows_return_code,
+            "comet_client_windows_uninstall_args": comet_client_windows_uninstall_args,
+        }

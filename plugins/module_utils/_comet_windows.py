@@ -1,0 +1,166 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Comet Backup client on Windows: what the read-only probe (roles/comet_client/files/windows_comet_probe.ps1)
+returns, normalised into the probe shape every OS shares, and the installer's arguments and exit codes.
+
+PRIVATE to the collection. Pure functions, run on the controller (filters unil.backup.comet_client_windows_*).
+The meaning of ``backup-tool`` output (version, device ID, login codes) is _comet_client's, reused here.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+
+# The installer's fixed names (Comet docs, appendix "Registry keys" and installation page).
+# The Uninstall key name, i.e. ansible.windows.win_package's product_id for the registry provider.
+PRODUCT_ID = "backup-tool"
+# Relative to HKLM (the probe also looks under SOFTWARE\WOW6432Node for a 32-bit install).
+UNINSTALL_KEY = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\" + PRODUCT_ID
+SETTINGS_KEY = "SOFTWARE\\backup-tool"
+BACKUP_TOOL_EXE = "backup-tool.exe"
+UNINSTALLER_EXE = "Uninstall.exe"
+# delegate: runs the backups; elevator: applies the client's software updates
+SERVICES = ("backup.delegate", "backup.elevator")
+# Get-Service StartType values (the probe reports a delayed start as AutomaticDelayedStart)
+ENABLED_START_TYPES = ("Automatic", "AutomaticDelayedStart")
+RUNNING_STATUS = "Running"
+# win_package's own default: 3010 is ERROR_SUCCESS_REBOOT_REQUIRED
+REBOOT_REQUIRED_RC = 3010
+DEFAULT_EXPECTED_RCS = (0, REBOOT_REQUIRED_RC)
+# longest wait for a client that is still connecting (the probe's WaitLoginSeconds)
+MAX_WAIT_LOGIN = 600
+
+
+def probe_parameters(install_dir_hint="", wait_login=0):
+    """The parameters of windows_comet_probe.ps1: the names above and the login codes of _comet_client, so the
+    script holds none of them itself."""
+    wait = int(wait_login or 0)
+    if not 0 <= wait <= MAX_WAIT_LOGIN:
+        raise ValueError("wait_login: %d is not between 0 and %d seconds" % (wait, MAX_WAIT_LOGIN))
+    return {
+        "InstallDirHint": str(install_dir_hint or ""),
+        "UninstallKey": UNINSTALL_KEY,
+        "SettingsKey": SETTINGS_KEY,
+        "BackupToolExe": BACKUP_TOOL_EXE,
+        "ServiceNames": list(SERVICES),
+        "WaitLoginSeconds": wait,
+        "TransientLoginCodes": list(cc.TRANSIENT_CODES),
+        "LoginCodePattern": cc._CODE_RE.pattern,
+    }
+
+
+def _text(value):
+    """A registry or PowerShell value as text: strings as they are, PowerShell enums serialised as {String, Value}
+    by their string, anything else (lists, numbers, null) as ''."""
+    if isinstance(value, dict) and isinstance(value.get("String"), str):
+        value = value["String"]
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _dict(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _flag(value):
+    return value is True
+
+
+def device_id(value):
+    """HKLM\\SOFTWARE\\backup-tool\\DeviceIdentificationID: one ID on one line, as ``backup-tool info device-id``
+    prints it, or ''."""
+    text = _text(value)
+    return "" if "\n" in text or "\r" in text else cc.parse_device_id(text)
+
+
+def service_facts(raw_services):
+    """{name: {exists, enabled, active}} for each of SERVICES, from the probe's list of {name, exists, start_type,
+    status}; a service the probe did not report counts as missing."""
+    by_name = {}
+    for entry in raw_services if isinstance(raw_services, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            by_name[entry["name"].lower()] = entry
+    out = {}
+    for name in SERVICES:
+        entry = by_name.get(name.lower(), {})
+        exists = _flag(entry.get("exists"))
+        out[name] = {"exists": exists, "enabled": exists and _text(entry.get("start_type")) in ENABLED_START_TYPES,
+                     "active": exists and _text(entry.get("status")) == RUNNING_STATUS}
+    return out
+
+
+def probe_facts(raw, install_dir_hint=""):
+    """The probe shape every OS shares (module host_info's on Linux), from the raw answer of windows_comet_probe.ps1.
+
+    Installed: the Uninstall key or backup-tool.exe is there. The version is the Uninstall key's DisplayVersion, and
+    only while backup-tool.exe exists: a client whose program is gone reads as installed with no version, which the
+    plan repairs by running the installer over it (never by installing beside it).
+    """
+    raw = _dict(raw)
+    uninstall = _dict(raw.get("uninstall_key"))
+    settings = _dict(raw.get("settings_key"))
+    tool = _dict(raw.get("backup_tool"))
+    tool_exists = _flag(tool.get("exists"))
+    installed = bool(uninstall) or tool_exists
+    install_dir = _text(raw.get("install_dir")) or _text(settings.get("InstallDirectory")) \
+        or _text(uninstall.get("InstallLocation")) or str(install_dir_hint or "")
+    status = _dict(raw.get("login_status"))
+    if not installed:
+        login = cc.login_status("", installed=False)
+    else:
+        login = cc.login_status(_text(status.get("text")) if tool_exists else "")
+    reboot = _dict(raw.get("reboot_pending"))
+    return {
+        "comet": {"installed": installed,
+                  "version": cc.parse_version(_text(uninstall.get("DisplayVersion"))) if tool_exists else "",
+                  "device_id": device_id(settings.get("DeviceIdentificationID")) if installed else "",
+                  "login": login},
+        # start at boot is the services' business on Windows: there is no unit
+        "unit": {"exists": False, "sha256": "", "enabled": False, "active": False},
+        "services": service_facts(raw.get("services")),
+        "probed": {"backup_tool": _text(tool.get("path")), "install_dir_hint": str(install_dir_hint or ""),
+                   "crashplan": False, "crashplan_archives": [], "crashplan_uninstaller": None},
+        "windows": {"install_dir": install_dir,
+                    "reboot_pending": any(_flag(value) for value in reboot.values()),
+                    "os_version": cc.parse_version(_text(raw.get("os_version"))),
+                    "display_name": _text(uninstall.get("DisplayName")),
+                    # for the role's tasks, so that they name none of these themselves
+                    "product_id": PRODUCT_ID,
+                    "uninstaller": (install_dir.rstrip("\\") + "\\" + UNINSTALLER_EXE) if install_dir else ""},
+    }
+
+
+def install_arguments(shortcuts=False, tray_icon=False, local_system=False):
+    """The silent installer's arguments (Comet docs, silent installation), without the install token: the role
+    appends ``/TOKEN=...`` in a task of its own, under no_log. An upgrade runs with the same arguments and no token."""
+    args = ["/S"]
+    if not shortcuts:
+        args.append("/SHORTCUT=disable")
+    if not tray_icon:
+        args.append("/TRAYICON=disable")
+    if local_system:
+        args.append("/ISLOCALSYSTEM=yes")
+    return " ".join(args)
+
+
+def uninstall_arguments(remove_credentials=True):
+    """``Uninstall.exe`` arguments: silent, and with ``/ISDELETECREDENTIAL=yes`` the stored credentials go too."""
+    return "/S /ISDELETECREDENTIAL=yes" if remove_credentials else "/S"
+
+
+def return_code_meaning(rc, expected=DEFAULT_EXPECTED_RCS):
+    """{ok, reboot_required, text} for an installer's exit code, judged as win_package judges it (its
+    expected_return_code), 3010 meaning installed with a reboot to finish."""
+    try:
+        code = int(rc)
+    except (TypeError, ValueError):
+        return {"ok": False, "reboot_required": False, "text": "the installer gave no exit code (%r)" % (rc,)}
+    codes = [int(c) for c in (expected or [])]
+    ok = code in codes
+    if ok and code == REBOOT_REQUIRED_RC:
+        return {"ok": True, "reboot_required": True, "text": "done; Windows must restart to finish (exit code 3010)"}
+    if ok:
+        return {"ok": True, "reboot_required": False, "text": "done (exit code %d)" % code}
+    return {"ok": False, "reboot_required": False,
+            "text": "failed with exit code %d (0x%08X), expected one of %s" % (
+                code, code & 0xFFFFFFFF, ", ".join(str(c) for c in codes) or "none")}
