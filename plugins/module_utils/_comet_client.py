@@ -161,6 +161,8 @@ def obsolete_os(system, distribution, version):
                 and found[:len(last)] <= last:
             return name
     return ""
+
+
 _SYSTEM_DIRS = ["/home", "/root", "/usr", "/etc", "/opt", "/var", "/bin", "/lib"]
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")

@@ -394,5 +394,6 @@ def main():
 
     run_device_update(module, p["account"], plan, report, settings_diff_view, result)
 
+
 if __name__ == "__main__":
     main()

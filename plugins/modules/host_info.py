@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: host_info
-short_description: Read a host's backup state in one round trip - Comet Backup client, its start-at-boot unit, CrashPlan
+short_description: Read a host's backup state in one round trip - Comet Backup client, how it starts, CrashPlan
 version_added: 0.2.0
 description:
   - Read-only probe of a Linux or macOS host, run once per host by the roles of this collection, which decide from its
@@ -15,6 +15,9 @@ description:
   - The Comet Backup client - installed or not, its version, device ID and login status (C(backup-tool version),
     C(info device-id), C(login status), parsed by the same code on every OS).
   - The unit that starts the client at boot - the digest of its file, whether it is enabled and active.
+  - On macOS, with O(launchd_labels), the client's launchd daemons (loaded, enabled, running); with
+    O(profile_identifier), whether the Full Disk Access (PPPC) configuration profile is installed; with O(os_version),
+    the macOS version.
   - With O(crashplan), the Code42 CrashPlan detection and removal plan of M(unil.backup.crashplan_facts).
 author:
   - UNIL Ci (Centre informatique) backup team (!UNKNOWN)
@@ -52,6 +55,25 @@ options:
         after an installation or a login. V(0) reads once.
     type: int
     default: 0
+  launchd_labels:
+    description:
+      - macOS only. launchd labels of the client's daemons (C(backup.delegate), C(backup.elevator)), each read with
+        C(launchctl print system/<label>) and, for all of them at once, C(launchctl print-disabled system). The answer
+        is in RV(services).
+    type: list
+    elements: str
+    default: []
+  profile_identifier:
+    description:
+      - macOS only. The PayloadIdentifier of the PPPC configuration profile that grants Full Disk Access; whether a
+        device-level profile of that identifier is installed (C(profiles show -type configuration)) is in
+        RV(macos.pppc_installed).
+    type: str
+  os_version:
+    description:
+      - macOS only. Read the macOS version (C(sw_vers -productVersion)) into RV(macos.os_version).
+    type: bool
+    default: false
   crashplan:
     description:
       - Also detect CrashPlan and plan its removal (as M(unil.backup.crashplan_facts) does), in the same round trip.
@@ -108,9 +130,35 @@ comet:
       description: C(code) (-1 when not installed), C(text) and C(logged_in) (codes 1 and 2).
       type: dict
 unit:
-  description: The start-at-boot unit - C(path), C(exists), C(sha256) (empty when absent), C(enabled), C(active).
+  description:
+    - The start-at-boot unit - C(path), C(exists), C(sha256) (empty when absent), C(enabled), C(active). All false and
+      empty without O(unit_path) and O(unit_name) (macOS).
   returned: always
   type: dict
+services:
+  description:
+    - The daemons named in O(launchd_labels), by label - C(exists) (C(launchctl print) knows it, that is it is
+      loaded), C(enabled) (loaded and not disabled in launchd's override database), C(active) (C(state = running)).
+      Empty when O(launchd_labels) is empty.
+  returned: always
+  type: dict
+  sample:
+    backup.delegate: {exists: true, enabled: true, active: true}
+    backup.elevator: {exists: true, enabled: true, active: true}
+macos:
+  description: What was read of macOS. False and empty where not asked (and on other systems).
+  returned: always
+  type: dict
+  contains:
+    pppc_installed:
+      description:
+        - Whether a device-level configuration profile with PayloadIdentifier O(profile_identifier) is installed. Only
+          then can Full Disk Access have been granted by a PPPC profile.
+      type: bool
+    os_version:
+      description: The macOS version (empty unless O(os_version)).
+      type: str
+      sample: 14.4.1
 crashplan:
   description: The CrashPlan facts, as M(unil.backup.crashplan_facts) returns them.
   returned: when O(crashplan) is true
@@ -130,6 +178,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _comet_macos as cm
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan_host
 
@@ -173,6 +222,26 @@ def unit_state(module, path, name):
     return out
 
 
+def macos_state(module, labels, profile_identifier, os_version):
+    """(services, macos) of a Mac: launchd's view of each daemon, the PPPC profile, the macOS version."""
+    services = {}
+    if labels:
+        prints = {}
+        for label in labels:
+            rc, out, dummy = module.run_command(["/bin/launchctl", "print", "system/%s" % label])
+            prints[label] = (rc, out)
+        rc, disabled, dummy = module.run_command(["/bin/launchctl", "print-disabled", "system"])
+        services = cm.services_state(labels, prints, disabled if rc == 0 else "")
+    macos = {"pppc_installed": False, "os_version": ""}
+    if profile_identifier:
+        rc, out, dummy = module.run_command(["/usr/bin/profiles", "show", "-type", "configuration"])
+        macos["pppc_installed"] = rc == 0 and cm.profile_installed(out, profile_identifier)
+    if os_version:
+        rc, out, dummy = module.run_command(["/usr/bin/sw_vers", "-productVersion"])
+        macos["os_version"] = cm.parse_sw_vers(out) if rc == 0 else ""
+    return services, macos
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -184,6 +253,9 @@ def main():
             crashplan=dict(type="bool", default=False),
             crashplan_archives=dict(type="list", elements="path", default=[]),
             crashplan_uninstaller=dict(type="path"),
+            launchd_labels=dict(type="list", elements="str", default=[]),
+            profile_identifier=dict(type="str"),
+            os_version=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -193,9 +265,17 @@ def main():
     for path in p["crashplan_archives"]:
         if not path.startswith("/"):
             module.fail_json(msg="crashplan_archives: %r is not an absolute path" % path)
+    for label in p["launchd_labels"]:
+        if not cm.LABEL_RE.match(label):
+            module.fail_json(msg="launchd_labels: %r is not a launchd label (letters, digits, . _ -)" % label)
+    if p["profile_identifier"] and not cm.PROFILE_IDENTIFIER_RE.match(p["profile_identifier"]):
+        module.fail_json(msg="profile_identifier: %r is not a profile identifier (letters, digits, . _ -)" % p["profile_identifier"])
     probed = dict((key, p[key]) for key in ("backup_tool", "crashplan", "crashplan_archives", "crashplan_uninstaller"))
+    # the macOS inputs are recorded only when given: a Linux probe reads as before
+    probed.update((key, p[key]) for key in ("launchd_labels", "profile_identifier") if p[key])
+    services, macos = macos_state(module, p["launchd_labels"], p["profile_identifier"], p["os_version"])
     result = dict(changed=False, probed=probed, comet=comet_state(module, p["backup_tool"], p["home"], p["wait_login"]),
-                  unit=unit_state(module, p["unit_path"], p["unit_name"]))
+                  unit=unit_state(module, p["unit_path"], p["unit_name"]), services=services, macos=macos)
     if p["crashplan"]:
         try:
             result["crashplan"] = _crashplan_host.gather_facts(module.run_command, p["crashplan_archives"], p["crashplan_uninstaller"])
