@@ -1,0 +1,73 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Cloned machines (a golden image: same SSH host keys, or Windows without DeviceIdentificationEntropy) report the same
+Comet device ID: the hosts of one play that share one fail before any setting is applied to the shared device, each
+naming the other, and the other hosts go on. Real ansible-playbook, local connection, the role's own preflight."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.dirname(sys.executable)
+
+INVENTORY = """
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    comet_config_server_url: https://comet.example.ch/
+    comet_config_admin_username: admin
+    comet_config_admin_password: not-used-here
+    comet_config_account: dept-lab
+  hosts:
+    lab-01: {_id: dev-golden}
+    lab-02: {_id: dev-golden}
+    lab-03: {_id: dev-own}
+"""
+
+PLAY = """
+- name: Hosts as comet_client leaves them, then the settings' preflight
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: The device ID each host reported
+      ansible.builtin.set_fact:
+        comet_client_device_id: "{{ _id }}"
+    - name: Preflight of unil.backup.comet_config
+      ansible.builtin.include_role:
+        name: unil.backup.comet_config
+        tasks_from: preflight
+      vars:
+        _comet_config_check_device: true
+    - name: Reached by the hosts with a device of their own
+      ansible.builtin.debug:
+        msg: "REACHED {{ inventory_hostname }}"
+"""
+
+
+def run(tmp_path, *extra):
+    (tmp_path / "hosts.yml").write_text(INVENTORY)
+    (tmp_path / "play.yml").write_text(PLAY)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"), str(tmp_path / "play.yml")]
+                          + list(extra), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=300, check=False)
+    return proc.returncode, proc.stdout
+
+
+def test_hosts_sharing_a_device_fail_naming_each_other_and_the_others_go_on(tmp_path):
+    rc, out = run(tmp_path)
+    assert rc != 0, out
+    assert "device dev-golden is also the device of lab-02 in this play" in out, out
+    assert "device dev-golden is also the device of lab-01 in this play" in out, out
+    assert "REACHED lab-03" in out and "REACHED lab-01" not in out and "REACHED lab-02" not in out, out
+
+
+def test_a_site_that_accepts_shared_devices_says_so(tmp_path):
+    rc, out = run(tmp_path, "-e", "comet_client_allow_shared_device_id=true")
+    assert rc == 0, out
+    assert all("REACHED %s" % host in out for host in ("lab-01", "lab-02", "lab-03")), out
