@@ -25,7 +25,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: In check mode no token is created and O(token) is empty.
+    details: In check mode no token is created and RV(token) is empty.
   diff_mode:
     support: none
 options:

@@ -103,7 +103,7 @@ options:
   retry_delay:
     description:
       - Wait before a retry (C(LastJobFailDoRetryTime)), a duration such as V(30m) or V(2h) (a bare number is
-        seconds), a whole number of minutes from 1 minute to 7 days. Comet stores minutes (its default is 30): V(30m)
+        seconds), a whole number of minutes from 1 minute to 7 days. Comet stores minutes (its default is 30), so V(30m)
         is written as 30. Left as stored when omitted.
     type: str
 seealso:
