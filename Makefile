@@ -52,7 +52,7 @@ sanity: ## ansible-test sanity in a copy of the tree under build/sanity/ansible_
 	  $(CURDIR)/.venv-sanity/bin/ansible-test sanity --color no --python 3.11 --requirements
 
 .PHONY: docs
-docs: ## build the collection tarball, install it, and render every module's, filter's and role's docs from the installed copy
+docs: ## build the collection tarball, install it, and render every module's, filter's, lookup's and role's docs from the installed copy
 	rm -rf build/dist build/installed && mkdir -p build/dist build/installed
 	ansible-galaxy collection build --force --output-path build/dist . >/dev/null
 	@# its own collections path: with build/collections (the checkout itself) galaxy finds unil.backup installed already
@@ -66,6 +66,7 @@ docs: ## build the collection tarball, install it, and render every module's, fi
 	  echo "ansible-doc -t $$1 unil.backup.$$2: ok ($$(wc -l <<<"$$out") lines)"; }; \
 	for m in plugins/modules/*.py; do render module $$(basename $$m .py); done; \
 	for f in plugins/filter/*.yml; do render filter $$(basename $$f .yml); done; \
+	for l in plugins/lookup/*.py; do render lookup $$(basename $$l .py); done; \
 	for r in roles/*/meta/argument_specs.yml; do render role $$(basename $$(dirname $$(dirname $$r))); done
 
 .PHONY: unit
