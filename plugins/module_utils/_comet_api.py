@@ -42,7 +42,8 @@ ProfileUpdate = collections.namedtuple("ProfileUpdate", "before after changed at
 # Calls that change something on the server (counted as writes; everything else is a read).
 WRITE_ENDPOINTS = frozenset([
     "set-user-profile", "set-user-profile-hash", "policies/set", "policies/new", "policies/delete", "revoke-device",
-    "create-install-token", "dispatcher/refetch-profile", "reset-user-password", "add-user", "delete-user",
+    "create-install-token", "dispatcher/refetch-profile", "dispatcher/run-backup", "reset-user-password", "add-user",
+    "delete-user",
 ])
 
 REDACTED = "********"
@@ -541,6 +542,10 @@ class CometAdminClient:
 
     def refetch_profile(self, target_id):
         return self.call("dispatcher/refetch-profile", {"TargetID": target_id})
+
+    def run_backup(self, target_id, rule_id):
+        """Start a backup rule now on an online device (its live connection ``target_id``)."""
+        return self.call("dispatcher/run-backup", {"TargetID": target_id, "BackupRule": rule_id})
 
     def revoke_device(self, user, device_id):
         return self.call("revoke-device", {"TargetUser": user, "TargetDevice": device_id})

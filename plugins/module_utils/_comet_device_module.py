@@ -31,14 +31,15 @@ class _Online(object):
         return self._value
 
 
-def run_device_update(module, account, plan, report, view=None, result=None):
+def run_device_update(module, account, plan, report, view=None, result=None, after_write=None):
     """Apply ``plan`` to ``account``'s profile and exit the module.
 
     ``plan(profile)`` returns (profile, description); ``description`` holds at least ``device_id`` and may hold
     ``warnings``. ``report(update, description, online)`` returns the module's result keys (``online()`` reads the live
     connections once). ``view(profile, description)`` gives the diff's before/after. Exits with changed, diff,
     refetched (the online device asked to reload its profile after a real write) and api; fails with a message naming
-    the option or the account, and the counters."""
+    the option or the account, and the counters. ``after_write(client, update, description, online)``, when given,
+    runs after a real write (not in check mode) and returns more result keys."""
     result = dict(changed=False, refetched=False) if result is None else result
     client = CometAdminClient.from_module(module)
     online = _Online(client, account)
@@ -53,6 +54,8 @@ def run_device_update(module, account, plan, report, view=None, result=None):
             result["diff"] = {"before": view(update.before, found), "after": view(update.after, found)}
         if update.changed and not module.check_mode:
             result["refetched"] = refetch_if_online(client, account, found["device_id"], module, online())
+            if after_write is not None:
+                result.update(after_write(client, update, found, online))
     except CometInputError as exc:
         result["api"] = api_counters(client)
         module.fail_json(msg=str(exc), **result)

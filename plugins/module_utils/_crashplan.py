@@ -780,8 +780,9 @@ def decide_gate(present, enabled=True, comet=None, server=None):
                 reasons.append("device %s is not known to the Comet Server in account %s" % (
                     comet.get("device_id") or "-", server.get("account") or "-"))
             elif server.get("require_backup"):
-                if not check("successful backup", server.get("last_backup_ok"), server.get("last_backup") or "no backup job"):
-                    reasons.append("no successful Comet backup yet (last: %s)" % (server.get("last_backup") or "none"))
+                if not check("working backup", server.get("last_backup_ok"), server.get("last_backup") or "no backup job"):
+                    reasons.append("waiting for the first Comet backup: no backup of this device has finished with "
+                                   "success or warning yet (last backup job: %s)" % (server.get("last_backup") or "none"))
     else:
         check("known to the server", True, "not checked (crashplan_removal_require_server_check: false)")
     if reasons:
@@ -789,7 +790,7 @@ def decide_gate(present, enabled=True, comet=None, server=None):
     if not server.get("required", True):
         reason = "Comet Backup is installed, logged in"
     elif server.get("require_backup"):
-        reason = "Comet Backup is installed, logged in, known to the server and has a successful backup"
+        reason = "Comet Backup is installed, logged in, known to the server and has a working backup"
     else:
         reason = "Comet Backup is installed, logged in and known to the server"
     return {"open": True, "reason": reason, "checks": checks}

@@ -178,6 +178,16 @@ options:
         normalisation form (see M(unil.backup.comet_exclusions)).
     type: bool
     default: true
+  start_backup:
+    description:
+      - Start the first backup of the device (C(dispatcher/run-backup) for the item's backup rule) right after this
+        run created its protected item, as the service's activation steps end ("Sauvegarder dès maintenant"), when the
+        device is online. Nothing is started when the item already existed, in check mode, or when the device is
+        offline (its schedule takes over); RV(backup_started) says which.
+      - A first backup makes the machine busy for a while; set V(false) to leave it to the schedule (for example the
+        night).
+    type: bool
+    default: false
 notes:
   - The role M(unil.backup.comet_config) applies a host's settings with this module, once per host.
   - The connection options can be set once for all comet_* modules with C(module_defaults) and C(group/unil.backup.comet).
@@ -217,6 +227,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+backup_started:
+  description: Whether this run started the device's first backup (O(start_backup)).
+  returned: success
+  type: bool
 device_id:
   description: The device ID.
   returned: success
@@ -304,9 +318,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
-    comet_argument_spec,
-)
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometApiError, comet_argument_spec
 from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
@@ -372,6 +384,7 @@ def main():
         exclusions_defaults=dict(type="bool", default=False),
         exclusions_state=dict(type="str", choices=["present", "absent", "exact"], default="present"),
         accent_workaround=dict(type="bool", default=True),
+        start_backup=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
@@ -392,7 +405,21 @@ def main():
             out.update(created=found["created"], changes=[c["setting"] for c in found["changes"] if c["changed"]])
         return out
 
-    run_device_update(module, p["account"], plan, report, settings_diff_view, result)
+    def start_first_backup(client, update, found, online):
+        """After the write that created the device's item: its first backup, when the device is online."""
+        conn = online().get(found["device_id"]) if p["start_backup"] and "item" in found["created"] else None
+        if not conn or not found.get("rule_id"):
+            return {}
+        try:
+            client.run_backup(conn["TargetID"], found["rule_id"])
+        except CometApiError as exc:
+            module.warn("The settings were written but starting the first backup of device %s failed: %s (its schedule "
+                        "will run it)" % (found["device_id"], exc))
+            return {}
+        return {"backup_started": True}
+
+    result["backup_started"] = False
+    run_device_update(module, p["account"], plan, report, settings_diff_view, result, after_write=start_first_backup)
 
 
 if __name__ == "__main__":

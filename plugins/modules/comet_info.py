@@ -111,6 +111,10 @@ devices:
       description: "The device's most recent backup job (classification backup; restores, retention passes and
         updates do not count), with the keys of RV(devices[].last_job). Null when none (or O(jobs=false))."
       type: dict
+    last_working_backup:
+      description: "The device's most recent backup job that backed the data up (success or warning), with the keys
+        of RV(devices[].last_job). Null when it has none yet (or O(jobs=false))."
+      type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -164,12 +168,13 @@ def items_of(profile, device_id):
     return out
 
 
-def last_jobs(jobs, backups_only=False):
-    """The latest job of each device (of any classification, or only backup jobs), in the module's terms."""
+def last_jobs(jobs, backups_only=False, working_only=False):
+    """The latest job of each device (of any classification, only backup jobs, or only backup jobs that backed the
+    data up), in the module's terms."""
     out = {}
     for job in jobs or []:
         device_id = job.get("DeviceID")
-        if not device_id or (backups_only and not is_backup(job)):
+        if not device_id or (backups_only and not is_backup(job)) or (working_only and not is_working(job.get("Status"))):
             continue
         key = (int(job.get("StartTime") or 0), int(job.get("EndTime") or 0), str(job.get("GUID") or ""))
         if device_id not in out or key > out[device_id][0]:
@@ -208,6 +213,7 @@ def main():
         online = live_connections(client, p["account"])
         all_jobs = client.jobs_for_user(p["account"]) if p["jobs"] else []
         jobs, backups = last_jobs(all_jobs), last_jobs(all_jobs, backups_only=True)
+        working = last_jobs(all_jobs, backups_only=True, working_only=True)
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
     except CometApiError as exc:
@@ -220,6 +226,7 @@ def main():
         summary["protected_items"] = items_of(profile, device_id)
         summary["last_job"] = jobs.get(device_id)
         summary["last_backup"] = backups.get(device_id)
+        summary["last_working_backup"] = working.get(device_id)
         out.append(summary)
     result["account"] = {
         "username": profile.get("Username"),

@@ -42,9 +42,9 @@ def test_result_per_run(host):
     assert check["gate"]["open"]
     # Converge: removed behind the gate, what is kept is listed.
     assert converge["removed"] and not converge["present"]
-    assert converge["gate"]["reason"] == "Comet Backup is installed, logged in, known to the server and has a successful backup"
+    assert converge["gate"]["reason"] == "Comet Backup is installed, logged in, known to the server and has a working backup"
     assert [c["check"] for c in converge["gate"]["checks"]] == [
-        "comet installed", "comet logged in", "comet device id", "known to the server", "successful backup"]
+        "comet installed", "comet logged in", "comet device id", "known to the server", "working backup"]
     assert converge["guid"] == "912345678901234567"
     assert sorted(a["path"] for a in converge["archives"]) == ["/srv/crashplan-archives", "/usr/local/var/crashplan"]
     for kept in lib.ARCHIVES + ["/var/lib/crashplan/.identity", "/home/alice/.crashplan/.identity"]:

@@ -72,6 +72,7 @@ class FakeServer:
         self.policies = {}
         self.online = {}
         self.jobs = []
+        self.backups_started = []  # (TargetID, BackupRule) of dispatcher/run-backup
         self.log = []
         self.counter = itertools.count(1)
         self.state = FakeState(self)
@@ -161,6 +162,10 @@ class FakeClient:
 
     def refetch_profile(self, target_id):
         self.server.record("dispatcher/refetch-profile")
+
+    def run_backup(self, target_id, rule_id):
+        self.server.record("dispatcher/run-backup")
+        self.server.backups_started.append((target_id, rule_id))
 
     def revoke_device(self, user, device_id):
         self._user("revoke-device", user)

@@ -343,3 +343,27 @@ def test_settings_api_calls(run, server):
     noop = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-lin"))
     assert [e["endpoint"] for e in server.log[start:]] == [READ]
     assert (noop["api"]["reads"], noop["api"]["writes"], noop["refetched"]) == (1, 0, False)
+
+
+# --- comet_device_settings start_backup: the first backup after the item is created ----------------------------------
+
+@pytest.mark.parametrize("server", ["mock"], indirect=True)
+def test_first_backup_started_once_when_the_item_is_created_and_the_device_online(run, server):
+    first = run("comet_device_settings", {"account": ACCOUNT, "device_id": "dev-lin", "item_defaults": True,
+                                          "start_backup": True})
+    assert first["changed"] and first["backup_started"] is True and first["created"]
+    assert server.backups_started == [(server.online[(ACCOUNT, "dev-lin")], first["rule_id"])]
+    again = run("comet_device_settings", {"account": ACCOUNT, "device_id": "dev-lin", "item_defaults": True,
+                                          "start_backup": True, "name": "lts22-renamed"})
+    assert again["changed"] and again["backup_started"] is False, "the item existed: its schedule runs the backups"
+    assert len(server.backups_started) == 1
+
+
+@pytest.mark.parametrize("server", ["mock"], indirect=True)
+@pytest.mark.parametrize("case", ["offline", "check_mode", "not_asked"])
+def test_first_backup_not_started(run, server, case):
+    device = "dev-win" if case == "offline" else "dev-lin"
+    result = run("comet_device_settings", {"account": ACCOUNT, "device_id": device, "item_defaults": True,
+                                           "start_backup": case != "not_asked"}, check_mode=case == "check_mode")
+    assert result["changed"] and result["backup_started"] is False
+    assert server.backups_started == []
