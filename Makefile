@@ -92,8 +92,12 @@ molecule: collection-link ## every Molecule scenario: podman ones run in full, d
 changelog-lint: ## validate the changelog fragments
 	antsibull-changelog lint
 
+.PHONY: validate-inventory
+validate-inventory: ## check an inventory completely before its pull request (INVENTORY=inventories/<site>; default: all of inventories/)
+	python scripts/validate_inventory.py $(INVENTORY)
+
 .PHONY: test
-test: setup-idempotence lint sanity docs changelog-lint unit integration molecule ## everything CI runs
+test: setup-idempotence lint sanity docs changelog-lint validate-inventory unit integration molecule ## everything CI runs
 	@echo "make test: all checks passed"
 
 .PHONY: demo
