@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from .faults import Faults
-from .state import ApiError, State, jsoncopy, target_id
+from .state import ApiError, SchemaError, State, jsoncopy, normalize_profile, target_id
 from . import tls as tlsmod
 
 ADMIN_PREFIX = "/api/v1/admin/"
@@ -124,6 +124,11 @@ class Api(object):
 
     def _profile_data(self, params, account):
         profile = _json_param(params, "ProfileData")
+        try:
+            profile = normalize_profile(profile)
+        except SchemaError as exc:
+            # Comet's decoder refuses it; the real API answers such errors as JSON under HTTP 200
+            raise ApiError(400, "Invalid ProfileData: %s" % exc, http_status=200)
         if profile.get("Username") != account:
             raise ApiError(400, "ProfileData.Username must equal TargetUser")
         return profile
@@ -188,6 +193,23 @@ class Api(object):
         if live is None:
             raise ApiError(400, "No live connection with this TargetID")
         ctx["account"], ctx["device"] = live
+        return dict(OK)
+
+    def admin_dispatcher_run_backup(self, params, ctx):
+        """Start a backup rule on an online device. The stand-in plays the client too: the job is recorded at once,
+        ended with success, for the rule's Protected Item and Storage Vault (a real client reports it when it ends)."""
+        live = self.state.live_target(_param(params, "TargetID"))
+        if live is None:
+            raise ApiError(400, "No live connection with this TargetID")
+        ctx["account"], ctx["device"] = live
+        rule_id = _param(params, "BackupRule")
+        rule = (self.state.get_profile(live[0]).get("BackupRules") or {}).get(rule_id)
+        if not isinstance(rule, dict):
+            raise ApiError(400, "Unknown BackupRule")
+        now = int(time.time())
+        self.state.add_job(live[0], live[1], status=5000, start_time=now, end_time=now + 1,
+                           source=rule.get("Source") or None, destination=rule.get("Destination") or None)
+        ctx["mutated"] = True
         return dict(OK)
 
     def admin_get_jobs_for_user(self, params, ctx):
@@ -260,6 +282,7 @@ class Api(object):
         "revoke-device": "admin_revoke_device",
         "dispatcher/list-active": "admin_dispatcher_list_active",
         "dispatcher/refetch-profile": "admin_dispatcher_refetch_profile",
+        "dispatcher/run-backup": "admin_dispatcher_run_backup",
         "get-jobs-for-user": "admin_get_jobs_for_user",
         "get-jobs-for-date-range": "admin_get_jobs_for_date_range",
     }
@@ -357,8 +380,15 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.standin
 
     def _read_body(self):
-        if self.headers.get("Transfer-Encoding"):
-            raise ApiError(411, "Chunked request bodies are not supported; send Content-Length")
+        encoding = self.headers.get("Transfer-Encoding")
+        if encoding is not None:
+            codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+            if codings != ["chunked"]:
+                raise ApiError(501, "Transfer-Encoding %r is not supported (only chunked)" % encoding)
+            if self.headers.get("Content-Length") is not None:
+                # RFC 9112 6.1: a message with both is a smuggling vector; servers may reject it
+                raise ApiError(400, "Both Transfer-Encoding and Content-Length are given")
+            return self._read_chunked()
         length = self.headers.get("Content-Length")
         if not length:
             return b""
@@ -369,6 +399,36 @@ class _Handler(BaseHTTPRequestHandler):
         if length < 0 or length > MAX_BODY:
             raise ApiError(413, "Request body too large")
         return self.rfile.read(length)
+
+    def _read_chunked(self):
+        """An HTTP/1.1 chunked body (RFC 9112 7.1), chunk extensions ignored, trailers read and dropped."""
+        body = bytearray()
+        while True:
+            line = self.rfile.readline(1024)
+            if not line.endswith(b"\n"):
+                raise ApiError(400, "Malformed chunked body (chunk size line)")
+            size_text = line.split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise ApiError(400, "Malformed chunked body (chunk size %r)" % size_text[:20].decode("latin-1"))
+            if size < 0 or not size_text or size_text.startswith((b"-", b"+", b"0x", b"0X")):
+                raise ApiError(400, "Malformed chunked body (chunk size)")
+            if size == 0:
+                break
+            if len(body) + size > MAX_BODY:
+                raise ApiError(413, "Request body too large")
+            chunk = self.rfile.read(size)
+            if len(chunk) != size:
+                raise ApiError(400, "Malformed chunked body (truncated chunk)")
+            body.extend(chunk)
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise ApiError(400, "Malformed chunked body (no CRLF after a chunk)")
+        for _ in range(100):  # trailer section, up to the empty line
+            line = self.rfile.readline(8192)
+            if line in (b"\r\n", b"\n", b""):
+                break
+        return bytes(body)
 
     def _send(self, http_status, body, content_type="application/json; charset=utf-8", drop=False, extra_headers=None):
         if not isinstance(body, bytes):

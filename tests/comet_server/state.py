@@ -16,6 +16,8 @@ import threading
 import time
 import uuid
 
+from .schema import SchemaError, normalize as schema_normalize
+
 STATE_FORMAT = "comet-standin-state/1"
 _NS = uuid.UUID("6f0c2f57-6a44-4d8e-9d0e-7c3b1f2a9c11")
 PBKDF2_ITERATIONS = 5000
@@ -84,6 +86,19 @@ def osinfo(platform):
     for key in OSINFO_KEYS:
         platform.setdefault(key, "")
     return platform
+
+
+def normalize_profile(profile):
+    """The profile as the real server stores it: decoded into Comet's typed UserProfileConfig and encoded again
+    (omitempty zeros dropped, absent fields at their zero value, unknown fields kept). SchemaError (a ValueError)
+    where Comet's decoder would refuse it."""
+    return schema_normalize("UserProfileConfig", profile)
+
+
+def reported_platform(info):
+    """``dispatcher/list-active`` ``ReportedPlatform``: GOOS/GOARCH, as the real server answers it."""
+    info = info or {}
+    return "%s/%s" % (info.get("os") or "", info.get("arch") or "")
 
 
 def set_path(obj, dotted, value):
@@ -293,6 +308,7 @@ class State(object):
             merged = self.default_profile(username, password_hash)
             merged.update(jsoncopy(profile or {}))
             merged["Username"] = username
+            merged = normalize_profile(merged)
             self.users[username] = {"password_hash": password_hash, "profile": merged, "hash": new_hash()}
             self._changed()
 
@@ -335,7 +351,7 @@ class State(object):
         """A change "by someone else": stores the profile as given, new hash."""
         with self.lock:
             user = self._user(username, exc=KeyError)
-            user["profile"] = jsoncopy(profile)
+            user["profile"] = normalize_profile(profile)
             user["hash"] = new_hash()
             self._changed()
             return user["hash"]
@@ -351,7 +367,7 @@ class State(object):
                     profile = result
             for path, value in (set_paths or {}).items():
                 set_path(profile, path, value)
-            user["profile"] = jsoncopy(profile)
+            user["profile"] = normalize_profile(profile)
             user["hash"] = new_hash()
             self._changed()
             return user["hash"]
@@ -363,6 +379,7 @@ class State(object):
             return jsoncopy(user["profile"]), user["hash"]
 
     def api_write_profile(self, username, profile, require_hash=None):
+        """Store ``profile`` (already normalized by the caller: see normalize_profile)."""
         with self.lock:
             user = self._user(username)
             if require_hash is not None and not hmac.compare_digest(require_hash, user["hash"]):
@@ -385,7 +402,10 @@ class State(object):
                 "ClientVersion": client_version,
             }
             device.update(jsoncopy(extra))
-            user["profile"].setdefault("Devices", {})[device_id] = device
+            device = schema_normalize("DeviceConfig", device, "Devices.%s" % device_id)
+            if user["profile"].get("Devices") is None:
+                user["profile"]["Devices"] = {}
+            user["profile"]["Devices"][device_id] = device
             user["hash"] = new_hash()
             if online:
                 self.online[(username, device_id)] = time.time()
@@ -432,15 +452,18 @@ class State(object):
                 profile = self.users[account]["profile"]
                 device = profile["Devices"][device_id]
                 beat = self.heartbeats.get((account, device_id)) or {}
-                out[target_id(account, device_id)] = {
+                info = beat.get("platform") or device.get("PlatformVersion") or {}
+                out[target_id(account, device_id)] = schema_normalize("LiveUserConnection", {
                     "Username": account,
                     "DeviceID": device_id,
                     "ReportedVersion": beat.get("version") or device.get("ClientVersion") or "",
-                    "ReportedPlatform": jsoncopy(beat.get("platform") or osinfo(device.get("PlatformVersion"))),
+                    "ReportedPlatform": reported_platform(info),
+                    "ReportedPlatformVersion": jsoncopy(info),
                     "DeviceTimeZone": device.get("DeviceTimezone") or profile.get("LocalTimezone") or "",
                     "IPAddress": beat.get("ip") or "127.0.0.1",
                     "ConnectionTime": int(since),
-                }
+                    "AllowsFilenames": True,
+                })
             return out
 
     def live_target(self, tid):
@@ -506,27 +529,33 @@ class State(object):
         with self.lock:
             user = self._user(username)
             profile = user["profile"]
-            devices = profile.setdefault("Devices", {})
+            try:
+                platform = schema_normalize("OSInfo", platform, "ReportedPlatform")
+            except SchemaError as exc:
+                raise ApiError(400, "Invalid ReportedPlatform: %s" % exc)
+            if profile.get("Devices") is None:
+                profile["Devices"] = {}
+            devices = profile["Devices"]
             existing = devices.get(device_id)
             changed = False
             if existing is None:
                 limit = int(profile.get("MaximumDevices") or 0)
                 if limit and len(devices) >= limit:
                     raise ApiError(400, "This account has reached its device limit (MaximumDevices)")
-                devices[device_id] = {
+                devices[device_id] = schema_normalize("DeviceConfig", {
                     "FriendlyName": name,
                     "RegistrationTime": int(time.time()),
-                    "PlatformVersion": osinfo(platform),
+                    "PlatformVersion": platform,
                     "DeviceTimezone": profile.get("LocalTimezone") or "",
                     "ClientVersion": version,
-                }
+                })
                 changed = True
             else:
                 if existing.get("ClientVersion") != version:
                     existing["ClientVersion"] = version
                     changed = True
-                if existing.get("PlatformVersion") != osinfo(platform):
-                    existing["PlatformVersion"] = osinfo(platform)
+                if existing.get("PlatformVersion") != platform:
+                    existing["PlatformVersion"] = platform
                     changed = True
             if changed:
                 user["hash"] = new_hash()
@@ -543,7 +572,12 @@ class State(object):
             key = (username, device_id)
             previous = self.heartbeats.get(key)
             since = previous["since"] if previous and now - previous["time"] <= self.online_ttl else now
-            self.heartbeats[key] = {"time": now, "since": since, "version": version, "platform": osinfo(platform) if platform else None,
+            if platform:
+                try:
+                    platform = schema_normalize("OSInfo", platform, "ReportedPlatform")
+                except SchemaError as exc:
+                    raise ApiError(400, "Invalid ReportedPlatform: %s" % exc)
+            self.heartbeats[key] = {"time": now, "since": since, "version": version, "platform": platform or None,
                                     "ip": ip}
             self._bind_session(username, session_key, device_id)
             self._changed()
@@ -602,14 +636,18 @@ class State(object):
                 "CancellationID": "",
             }
             job.update(jsoncopy(extra))
+            job = schema_normalize("BackupJobDetail", job, "BackupJobDetail")
             self.jobs.append(job)
             src = (profile.get("Sources") or {}).get(source) if source else None
             if isinstance(src, dict):
-                stats = src.setdefault("Statistics", {})
+                if not isinstance(src.get("Statistics"), dict):
+                    src["Statistics"] = {}
+                stats = src["Statistics"]
                 stats["LastStartTime"] = job["StartTime"]
                 stats["LastBackupJob"] = jsoncopy(job)
                 if job_category(job["Status"]) == "success":
                     stats["LastSuccessfulBackupJob"] = jsoncopy(job)
+                profile["Sources"][source] = schema_normalize("SourceConfig", src, "Sources.%s" % source)
                 user["hash"] = new_hash()
             self._changed()
             return job["GUID"]
@@ -709,7 +747,8 @@ class State(object):
                         if spec.get("password") and not self.check_user(name, spec["password"]):
                             self.set_password(name, spec["password"])
                         if spec.get("profile"):
-                            merged = deep_merge(jsoncopy(self.users[name]["profile"]), spec["profile"])
+                            merged = normalize_profile(deep_merge(jsoncopy(self.users[name]["profile"]),
+                                                                  spec["profile"]))
                             if merged != self.users[name]["profile"]:
                                 self.change_profile(name, mutate=lambda p, m=merged: m)
                     for device_id, dev in (spec.get("devices") or {}).items():

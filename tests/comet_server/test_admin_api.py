@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from comet_server.state import normalize_profile
 from comet_server.server import Api
 
 from .conftest import ADMIN, ADMIN_PASSWORD, LINUX, USER, USER_PASSWORD, post
@@ -137,11 +138,19 @@ def test_round_trip_keeps_unknown_fields(srv, api):
                        RequireHash=read["ProfileHash"])
     assert answer.http_status == 200 and answer.status == 200, answer
     assert answer.body["ProfileHash"] != read["ProfileHash"]
-    assert answer.body["Profile"] == profile
+    # what Comet stores: the typed profile re-encoded (absent fields at their zero value), unknown fields kept
+    stored = answer.body["Profile"]
+    assert stored == normalize_profile(profile)
+    assert stored["FutureTopLevelField"] == profile["FutureTopLevelField"]
+    assert next(iter(stored["Destinations"].values()))["SomeUnknownVaultField"] == "keep me"
+    src = stored["Sources"]["src-1"]
+    assert src["UnknownSourceField"] == 42 and src["EngineProps"] == {"INCLUDE0": "/home"}
+    assert src["Description"] == "" and src["Statistics"]["LastBackupJob"]["Status"] == 0  # zero values filled in
     again = api.admin("get-user-profile-and-hash", TargetUser=USER).body
-    assert again["Profile"] == profile
+    assert again["Profile"] == stored
     assert again["ProfileHash"] == answer.body["ProfileHash"]
-    assert api.admin("get-user-profile", TargetUser=USER).body == profile
+    assert api.admin("get-user-profile", TargetUser=USER).body == stored
+    profile = stored
     assert api.admin("get-user-profile-hash", TargetUser=USER).body["ProfileHash"] == again["ProfileHash"]
 
     # a write that changes nothing is still a write: new hash
@@ -206,9 +215,11 @@ def test_list_active_and_refetch(srv, api):
     assert len(active) == 1
     (tid, conn), = active.items()
     assert conn["Username"] == USER and conn["DeviceID"] == "dev-1" and conn["ReportedVersion"] == "24.6.0"
-    assert set(conn) == {"Username", "DeviceID", "ReportedVersion", "ReportedPlatform", "DeviceTimeZone", "IPAddress",
-                         "ConnectionTime"}
-    assert conn["ReportedPlatform"]["os"] == "linux"
+    assert set(conn) == {"Username", "DeviceID", "ReportedVersion", "ReportedPlatform", "ReportedPlatformVersion",
+                         "DeviceTimeZone", "IPAddress", "ConnectionTime", "AllowsFilenames"}
+    # as Comet answers it: GOOS/GOARCH, the details in ReportedPlatformVersion (OSInfo, omitempty fields)
+    assert conn["ReportedPlatform"] == "linux/amd64"
+    assert conn["ReportedPlatformVersion"] == {"os": "linux", "distribution": "Ubuntu 22.04", "arch": "amd64"}
 
     srv.state.set_online("dept-lab", "dev-lab", True)
     active = api.admin("dispatcher/list-active").body

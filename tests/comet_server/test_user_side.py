@@ -60,7 +60,8 @@ def test_register_device_once(srv, api):
     profile = srv.state.get_profile(USER)
     device = profile["Devices"]["dev-abc"]
     assert device["FriendlyName"] == "lts22" and device["ClientVersion"] == "24.6.0" and device["RegistrationTime"] > 0
-    assert device["PlatformVersion"] == LINUX
+    # OSInfo fields are all omitempty: the empty ones are not stored
+    assert device["PlatformVersion"] == dict((k, v) for k, v in LINUX.items() if v)
     hash1 = srv.state.profile_hash(USER)
     assert hash1 != hash0
 

@@ -90,4 +90,5 @@ def test_install_and_upgrade_on_debian(release, server, tmp_path):
     assert devs[values["id1"]]["ClientVersion"] == NEW
     live = [v for v in admin(server, "dispatcher/list-active").values() if v["DeviceID"] == values["id1"]]
     assert len(live) == 1 and live[0]["ReportedVersion"] == NEW
-    assert live[0]["ReportedPlatform"]["distribution"] == "Debian GNU/Linux %s" % release
+    assert live[0]["ReportedPlatform"].startswith("linux/")
+    assert live[0]["ReportedPlatformVersion"]["distribution"] == "Debian GNU/Linux %s" % release

@@ -168,7 +168,9 @@ def test_conflict_between_read_and_write_is_retried(server, tmp_path):
     client = client_for(server, tmp_path)
 
     def ours(profile):
-        profile["Sources"]["ours"] = {"Engine": "engine1/file", "Description": "ours", "OwnerDevice": "dev-1"}
+        # as the modules do: create the item when it is missing, else leave the stored one (the server fills in the
+        # fields of its type at their zero value)
+        profile["Sources"].setdefault("ours", {"Engine": "engine1/file", "Description": "ours", "OwnerDevice": "dev-1"})
 
     update = client.update_profile(ACCOUNT, ours)
     print("\nconflict injected: attempts %d, client stats %s" % (update.attempts, dict((k, v) for k, v in client.stats.items() if k != "endpoints")))
