@@ -6,17 +6,29 @@
 #
 # Fleet view of the Comet Server (pure logic, no I/O): from list-users-full, dispatcher/list-active and the backup jobs
 # (get-jobs-for-date-range over the last week, plus each Protected Item's Statistics.LastBackupJob /
-# LastSuccessfulBackupJob), compute per account and per device what the service's automatic e-mails tell one person:
-#   no_device          account with no computer ("Aucun ordinateur sauvegarde sur votre compte")
-#   never_backed_up    computer with no working backup in its history ("Sauvegarde de l'ordinateur YYY a controler")
-#   obsolete           last successful backup older than a threshold, 150 days ~ 5 months ("Sauvegarde obsolete")
-#   no_jobs_this_week  no backup job at all in the last 7 days (the Friday report's "No jobs report")
+# LastSuccessfulBackupJob), compute per account and per device what the service's automatic e-mails (seed 001) tell
+# one person:
+#   obsolete           no working backup for more than 5 calendar months ("n'a pas été sauvegardé depuis plus de
+#                      5 mois", "Sauvegarde obsolète")
+#   never_backed_up    computer with no working backup in its history ("aucune sauvegarde fonctionnelle dans son
+#                      historique", "Sauvegarde de l'ordinateur YYY à contrôler"); info while the first one runs
+#   only_abandoned_or_error_this_week
+#                      every backup job of the last 7 days ended Abandoned or Error (the Friday report: "Si seules
+#                      des mentions Abandonné ou Erreur apparaissent, alors il faut contrôler la sauvegarde")
+#   no_jobs_this_week  no backup job at all in the last 7 days (the Friday report: "La mention No jobs report indique
+#                      "qu'il n'y a eu aucune sauvegarde au cours des 7 derniers jours")
 #   last_job_failed    the last backup job ended Error/Abandoned/Timeout/Quota exceeded/Missed/Cancelled/Skipped
+#   account_closing    suspended account, with the date its backups are deleted ("Accès au service de sauvegarde
+#                      UNIL désactivé dans X jours")
+#   no_device          account with no computer ("Aucun ordinateur sauvegardé sur votre compte")
 #   outdated_client    client version lower than a minimum (when one is given)
-# Only BACKUP jobs (classification 4001) count for backup health.
+# Only BACKUP jobs (classification 4001) count for backup health. A working backup is a Success (5xxx) or a Warning
+# (7001): seed 000, "Gestion des alertes", Warning = "La tâche de sauvegarde a pu aller au bout du processus", and the
+# weekly report "Si des mentions succès ou avertissement apparaissent en majorité ... tout semble en ordre" (is_working).
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 
@@ -37,8 +49,10 @@ SEVERITY_RANK = dict((name, rank) for rank, name in enumerate(SEVERITIES))
 FINDINGS = (
     ("obsolete", "critical"),
     ("never_backed_up", "error"),
+    ("only_abandoned_or_error_this_week", "error"),
     ("no_jobs_this_week", "error"),
     ("last_job_failed", "error"),
+    ("account_closing", "warning"),
     ("no_device", "warning"),
     ("outdated_client", "warning"),
 )
@@ -59,6 +73,20 @@ FAILED_SEVERITY = {
 }
 
 NO_JOB_LABEL = "No jobs"
+
+# The service's "obsolete" threshold (seed 001): "n'a pas été sauvegardé depuis plus de 5 mois" - calendar months.
+OBSOLETE_AFTER_MONTHS = 5
+
+# Statuses of the weekly report's bad mentions (seed 001: "Si seules des mentions *Abandonné* ou *Erreur*
+# apparaissent, alors il faut contrôler la sauvegarde votre ordinateur"). Names from _comet_model.JOB_STATUS; an unknown 7xxx code is
+# an "error" there too.
+WEEK_BAD_STATUS = ("abandoned", "error")
+
+# Seed 001, account closing ("[Comet Backup] Accès au service de sauvegarde UNIL désactivé dans X jours"):
+#   "La suppression de votre compte Comet Backup implique la suppression définitives des sauvegardes. Elle est
+#    effectuée 14 jours après l'annonce de suppression."
+# The announcement is the suspension (UserProfileConfig.IsSuspended, LastSuspended in Unix seconds, both omitempty).
+DATA_DELETED_AFTER_DAYS = 14
 
 
 def status_label(code):
@@ -110,6 +138,17 @@ def version_lower(version, minimum):
     """True when ``version`` (tuple) is lower than ``minimum`` (tuple); missing parts count as 0."""
     size = max(len(version), len(minimum))
     return tuple(version) + (0,) * (size - len(version)) < tuple(minimum) + (0,) * (size - len(minimum))
+
+
+def months_before(now, months):
+    """Unix seconds ``months`` calendar months before ``now`` (UTC), same time of day; the day of the month is clamped
+    to the length of the target month (2026-07-31 minus 5 months is 2026-02-28)."""
+    moment = datetime.datetime.fromtimestamp(int(now), tz=datetime.timezone.utc)
+    index = moment.year * 12 + (moment.month - 1) - int(months)
+    year, month = divmod(index, 12)
+    month += 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return int(moment.replace(year=year, month=month, day=day).timestamp())
 
 
 def iso(epoch):
@@ -176,13 +215,29 @@ def job_view(job):
     }
 
 
-def check_options(obsolete_after_days=150, week_days=7, min_client_version=None, now=None):
-    """Validated (obsolete_after_days, week_days, min_version tuple or None, now). Raises CometInputError."""
+def check_options(obsolete_after_days=None, week_days=7, min_client_version=None, now=None, obsolete_after_months=None):
+    """Validated (obsolete, week_days, min_version tuple or None, now); ``obsolete`` is ("months", n) - the service's
+    rule, 5 calendar months when neither threshold is given - or ("days", n) when ``obsolete_after_days`` is set.
+    Raises CometInputError naming the option."""
+    if obsolete_after_days is not None and obsolete_after_months is not None:
+        raise CometInputError("obsolete_after_days", "and obsolete_after_months are exclusive: set one of them")
     for option, value in (("obsolete_after_days", obsolete_after_days), ("week_days", week_days)):
+        if value is None and option == "obsolete_after_days":
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise CometInputError(option, "must be a whole number of days, 1 or more (got %r)" % (value,))
-    if week_days > obsolete_after_days:
-        raise CometInputError("week_days", "(%d) must not be longer than obsolete_after_days (%d)" % (week_days, obsolete_after_days))
+    if obsolete_after_days is not None:
+        obsolete = ("days", obsolete_after_days)
+        longest_week = obsolete_after_days
+    else:
+        months = OBSOLETE_AFTER_MONTHS if obsolete_after_months is None else obsolete_after_months
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 1200:
+            raise CometInputError("obsolete_after_months", "must be a whole number of months, 1 to 1200 (got %r)" % (months,))
+        obsolete = ("months", months)
+        longest_week = 28 * months  # the shortest span those months can have
+    if week_days > longest_week:
+        raise CometInputError("week_days", "(%d) must not be longer than the obsolete threshold (%d %s, %d days at least)"
+                              % (week_days, obsolete[1], obsolete[0], longest_week))
     minimum = None
     if min_client_version not in (None, ""):
         minimum = parse_version(min_client_version)
@@ -190,7 +245,21 @@ def check_options(obsolete_after_days=150, week_days=7, min_client_version=None,
             raise CometInputError("min_client_version", "%r is not a version like 24.6.0" % (min_client_version,))
     if now is not None and (isinstance(now, bool) or not isinstance(now, int) or now <= 0):
         raise CometInputError("now", "must be Unix seconds (got %r)" % (now,))
-    return obsolete_after_days, week_days, minimum, now
+    return obsolete, week_days, minimum, now
+
+
+def obsolete_before(now, obsolete):
+    """The cutoff of an ``obsolete`` threshold from check_options: a device whose last working backup ended before
+    it (strictly) is obsolete. ("months", 5) at 2026-12-02T12:00:00Z is 2026-07-02T12:00:00Z."""
+    kind, count = obsolete
+    if kind == "days":
+        return now - count * DAY
+    return months_before(now, count)
+
+
+def threshold_text(obsolete):
+    kind, count = obsolete
+    return "%d %s" % (count, kind if count != 1 else kind[:-1])
 
 
 def select_accounts(profiles, accounts=None):
@@ -230,14 +299,15 @@ def _days(seconds):
     return int(seconds // DAY)
 
 
-def device_report(account, device_id, device, profile, jobs, live, now, obsolete_after_days=150, week_days=7,
-                  minimum=None):
+def device_report(account, device_id, device, profile, jobs, live, now, obsolete=("months", OBSOLETE_AFTER_MONTHS),
+                  week_days=7, minimum=None):
     """(device view, findings) of one device. ``jobs`` are this device's jobs from the date-range read (any
     classification: non-backup ones are ignored here); the Statistics of the Protected Items it owns add its last
-    backup job and last successful one, which may be older than the window."""
+    backup job and last successful one, which may be older than the window. ``obsolete`` comes from check_options."""
     device = device or {}
     name = device.get("FriendlyName") or device_id
     week_start = now - week_days * DAY
+    cutoff = obsolete_before(now, obsolete)
     seen = {}
     for job in jobs or []:
         if is_backup(job):
@@ -258,6 +328,10 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
     successes = [j for j in backups if status_kind(j.get("Status")) == "success"]
     last_success = max(successes, key=job_time) if successes else None
     last_success_time = job_time(last_success) if last_success else None
+    # a working backup (Success or Warning) is what the service's rules count: never backed up, obsolete
+    working = [j for j in backups if is_working(j.get("Status"))]
+    last_working = max(working, key=job_time) if working else None
+    last_working_time = job_time(last_working) if last_working else None
     running = [j for j in backups if status_kind(j.get("Status")) == "running" and not _int(j.get("EndTime"))]
     week = [j for j in backups if job_in_window(j, week_start, now)]
     counts = {}
@@ -271,28 +345,36 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
 
     findings = []
     where = "device %s (%s, account %s)" % (name, device_id, account)
-    if last_success is None:
+    if last_working is None:
         if running:
             findings.append(_finding(
                 "never_backed_up", "info", account, device_id, name,
-                "%s has no successful backup yet; its first backup is running since %s" % (where, iso(_int(running[-1].get("StartTime")))),
+                "%s has no working backup yet; its first backup is running since %s" % (where, iso(_int(running[-1].get("StartTime")))),
                 first_backup_running=True))
         else:
             findings.append(_finding(
                 "never_backed_up", "error", account, device_id, name,
-                "%s has no successful backup in its history" % where, first_backup_running=False))
-    elif now - last_success_time > obsolete_after_days * DAY:
-        age = now - last_success_time
+                "%s has no working backup (Success or Warning) in its history" % where, first_backup_running=False))
+    elif last_working_time < cutoff:
+        age = now - last_working_time
+        details = dict(last_working_time=last_working_time, last_working_iso=iso(last_working_time), age_days=_days(age),
+                       obsolete_before=cutoff, obsolete_before_iso=iso(cutoff))
+        details["threshold_" + obsolete[0]] = obsolete[1]
         findings.append(_finding(
             "obsolete", "critical", account, device_id, name,
-            "%s: no successful backup for more than %d days (last one %s, %d days ago)"
-            % (where, obsolete_after_days, iso(last_success_time), _days(age)),
-            last_success_time=last_success_time, age_days=_days(age), threshold_days=obsolete_after_days))
+            "%s: no working backup for more than %s (last one %s, %d days ago; obsolete before %s)"
+            % (where, threshold_text(obsolete), iso(last_working_time), _days(age), iso(cutoff)), **details))
     if not week:
         findings.append(_finding(
             "no_jobs_this_week", "error", account, device_id, name,
             "%s: no backup job in the last %d days (No jobs)" % (where, week_days),
             week_days=week_days, last_job_time=job_time(last) if last else None))
+    elif all(job_status_name(j.get("Status")) in WEEK_BAD_STATUS for j in week):
+        findings.append(_finding(
+            "only_abandoned_or_error_this_week", "error", account, device_id, name,
+            "%s: every backup job of the last %d days ended Abandoned or Error (%s)"
+            % (where, week_days, ", ".join("%s %d" % kv for kv in _label_order(counts).items())),
+            week_days=week_days, week_jobs=len(week), week=_label_order(counts)))
     if last is not None and status_kind(last.get("Status")) == "failed":
         name_of_status = job_status_name(last.get("Status"))
         severity = FAILED_SEVERITY.get(name_of_status)
@@ -323,15 +405,46 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
         "online": conn is not None,
         "registration_time": _int(device.get("RegistrationTime")) or None,
         "last_job": job_view(last),
+        "last_working_time": last_working_time,
+        "last_working_iso": iso(last_working_time),
+        "last_working_age_days": _days(now - last_working_time) if last_working_time else None,
         "last_success_time": last_success_time,
         "last_success_iso": iso(last_success_time),
         "last_success_age_days": _days(now - last_success_time) if last_success_time else None,
         "week_jobs": len(week),
+        "week_working_jobs": sum(1 for j in week if is_working(j.get("Status"))),
         "week": _label_order(counts),
         "findings": [f["code"] for f in sorted(findings, key=_finding_sort_key)],
         "status": worst([f["severity"] for f in findings]),
     }
     return view, findings
+
+
+def account_closing(account, profile, now):
+    """The account_closing finding of a suspended account (None when it is not suspended): the backups go
+    DATA_DELETED_AFTER_DAYS days after UserProfileConfig.LastSuspended (seed 001, quoted at DATA_DELETED_AFTER_DAYS).
+    days_left counts whole days up (0 when the date is now, negative once it is past)."""
+    if not profile.get("IsSuspended"):
+        return None
+    since = _int(profile.get("LastSuspended")) or None
+    if since is None:
+        return _finding(
+            "account_closing", "warning", account, None, None,
+            "account %s is suspended (since when unknown: no LastSuspended); its backups are deleted %d days after the "
+            "suspension" % (account, DATA_DELETED_AFTER_DAYS),
+            suspended_since=None, suspended_since_iso=None, data_deletion_time=None, data_deletion_iso=None,
+            data_deletion_date=None, days_left=None)
+    deletion = since + DATA_DELETED_AFTER_DAYS * DAY
+    left = deletion - now
+    days_left = -(-left // DAY) if left > 0 else -_days(-left)
+    when = ("in %d day(s)" % days_left) if left > 0 else ("due %d day(s) ago" % -days_left)
+    return _finding(
+        "account_closing", "warning", account, None, None,
+        "account %s is suspended since %s: its backups are deleted %d days later, on %s (%s)"
+        % (account, iso(since), DATA_DELETED_AFTER_DAYS, iso(deletion)[:10], when),
+        suspended_since=since, suspended_since_iso=iso(since), data_deletion_time=deletion,
+        data_deletion_iso=iso(deletion), data_deletion_date=iso(deletion)[:10],
+        days_left=days_left)
 
 
 def worst(severities):
@@ -347,14 +460,17 @@ def _finding_sort_key(f):
             f["device_name"] or "", f["device_id"] or "")
 
 
-def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days=150, week_days=7,
-                 min_client_version=None):
+def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days=None, week_days=7,
+                 min_client_version=None, obsolete_after_months=None):
     """The fleet view: {"accounts", "devices", "findings", "summary"}.
 
     ``profiles``: list-users-full ({username: UserProfileConfig}); ``active``: dispatcher/list-active; ``jobs``: the
     BackupJobDetail list of get-jobs-for-date-range(now - week_days days, now) (None when not read: Statistics only);
-    ``now``: Unix seconds. Raises CometInputError naming the option on bad input."""
-    obsolete_after_days, week_days, minimum, now = check_options(obsolete_after_days, week_days, min_client_version, now)
+    ``now``: Unix seconds. Obsolete is more than ``obsolete_after_months`` calendar months (default 5, the service's
+    rule) without a working backup, or more than ``obsolete_after_days`` days when that is set instead. Raises
+    CometInputError naming the option on bad input."""
+    obsolete, week_days, minimum, now = check_options(obsolete_after_days, week_days, min_client_version, now,
+                                                      obsolete_after_months)
     if now is None:
         raise CometInputError("now", "is required")
     wanted = select_accounts(profiles or {}, accounts)
@@ -380,6 +496,9 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
         profile = profiles[account] or {}
         devices = profile.get("Devices") or {}
         account_findings = []
+        closing = account_closing(account, profile, now)
+        if closing:
+            account_findings.append(closing)
         if not devices:
             account_findings.append(_finding("no_device", "warning", account, None, None,
                                              "account %s has no device" % account))
@@ -387,7 +506,7 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
         views = []
         for device_id in ids:
             view, found = device_report(account, device_id, devices[device_id], profile, by_device.get((account, device_id)),
-                                        live, now, obsolete_after_days, week_days, minimum)
+                                        live, now, obsolete, week_days, minimum)
             views.append(view)
             account_findings.extend(found)
         device_views.extend(views)
@@ -396,6 +515,9 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
             "account": account,
             "account_name": profile.get("AccountName") or "",
             "suspended": bool(profile.get("IsSuspended")),
+            "suspended_since": (closing or {}).get("details", {}).get("suspended_since"),
+            "data_deletion_time": (closing or {}).get("details", {}).get("data_deletion_time"),
+            "data_deletion_iso": (closing or {}).get("details", {}).get("data_deletion_iso"),
             "policy_id": profile.get("PolicyID") or "",
             "device_count": len(views),
             "devices": [v["device_id"] for v in views],
@@ -404,7 +526,7 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
             "status": worst([f["severity"] for f in account_findings]),
         })
     findings.sort(key=_finding_sort_key)
-    summary = fleet_summary(account_views, device_views, findings, now, obsolete_after_days, week_days, minimum)
+    summary = fleet_summary(account_views, device_views, findings, now, obsolete, week_days, minimum)
     summary["jobs"] = {
         "read": len(jobs or []),
         "ignored_not_backup": ignored_class,
@@ -413,7 +535,7 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
     return {"accounts": account_views, "devices": device_views, "findings": findings, "summary": summary}
 
 
-def fleet_summary(accounts, devices, findings, now, obsolete_after_days, week_days, minimum):
+def fleet_summary(accounts, devices, findings, now, obsolete, week_days, minimum):
     by_finding = dict((code, 0) for code, dummy in FINDINGS)
     by_severity = dict((s, 0) for s in SEVERITIES)
     for f in findings:
@@ -435,10 +557,14 @@ def fleet_summary(accounts, devices, findings, now, obsolete_after_days, week_da
         "now_iso": iso(now),
         "week_start": now - week_days * DAY,
         "week_days": week_days,
-        "obsolete_after_days": obsolete_after_days,
+        "obsolete_after_days": obsolete[1] if obsolete[0] == "days" else None,
+        "obsolete_after_months": obsolete[1] if obsolete[0] == "months" else None,
+        "obsolete_before": obsolete_before(now, obsolete),
+        "obsolete_before_iso": iso(obsolete_before(now, obsolete)),
         "min_client_version": ".".join(str(p) for p in minimum) if minimum else None,
         "accounts": len(accounts),
         "accounts_without_device": sum(1 for a in accounts if not a["device_count"]),
+        "accounts_suspended": sum(1 for a in accounts if a["suspended"]),
         "devices": len(devices),
         "devices_online": sum(1 for d in devices if d["online"]),
         "devices_ok": by_device_status["ok"],

@@ -11,18 +11,25 @@ short_description: Backup health of every Comet Backup account and device, in on
 version_added: 0.1.0
 description:
   - Tells an administrator, for the whole fleet, what the service's automatic e-mails tell one person - obsolete
-    backup, no computer on the account, computer with no working backup, failed last backup, no backup this week (the
-    weekly report's C(No jobs)) - plus outdated clients.
+    backup, account closing, no computer on the account, computer with no working backup, failed last backup, a week
+    of only Abandoned or Error jobs and no backup this week (the weekly report) - plus outdated clients.
+  - A working backup is a backup job that ended Success (5000-5999) or Warning (7001) - the service counts a Warning
+    as a backup that ran to the end ("la tache de sauvegarde a pu aller au bout du processus"). The rules below use it.
   - Reads the Comet Server three times for the whole fleet, never per account or device - C(list-users-full) (profiles,
     with each Protected Item's C(Statistics.LastBackupJob) and C(LastSuccessfulBackupJob)), C(dispatcher/list-active)
     (devices online) and C(get-jobs-for-date-range) over the last O(week_days) days. Nothing is written.
   - Only backup jobs (classification 4001) count; restores, retention passes, verifications and the like are ignored.
-  - "Findings (code, default severity): C(obsolete) (critical) - the last successful backup is older than
-    O(obsolete_after_days) (the service deletes the backup of a computer not backed up for more than 5 months);
-    C(never_backed_up) (error, or info while the first backup is running) - no successful job (5000-5999) in the
-    device's history; C(no_jobs_this_week) (error) - no backup job at all in the last O(week_days) days;
-    C(last_job_failed) - the last backup job ended Error, Abandoned, Timeout or Quota exceeded (error), or Missed,
-    Cancelled or Skipped (warning); a Warning job is not a failure; C(no_device) (warning) - an account without a
+  - "Findings (code, severity): C(obsolete) (critical) - no working backup for more than O(obsolete_after_months)
+    calendar months (default 5, the service's rule - it deletes the backup of a computer not backed up for more than 5
+    months), counted back from the report's time in UTC with the day of the month clamped (2026-07-31 minus 5 months is
+    2026-02-28), or more than O(obsolete_after_days) days when that is set; C(never_backed_up) (error, or info while
+    the first backup is running) - no working backup in the device's history;
+    C(only_abandoned_or_error_this_week) (error) - every backup job of the last O(week_days) days ended Abandoned or
+    Error (the weekly report - one Error among Successes is no finding); C(no_jobs_this_week) (error) - no backup job
+    at all in the last O(week_days) days (the weekly report's C(No jobs)); C(last_job_failed) - the last backup job
+    ended Error, Abandoned, Timeout or Quota exceeded (error), or Missed, Cancelled or Skipped (warning), a Warning job
+    is not a failure; C(account_closing) (warning) - a suspended account (C(IsSuspended)), with the date its backups
+    are deleted, 14 days after its suspension (C(LastSuspended)); C(no_device) (warning) - an account without a
     device; C(outdated_client) (warning, info when the version is unknown) - client older than O(min_client_version)."
   - The role C(unil.backup.fleet_report) (playbook C(unil.backup.report)) runs this module once and writes the report on
     the controller as Markdown, JSON and CSV.
@@ -46,16 +53,25 @@ options:
     type: list
     elements: str
     default: []
+  obsolete_after_months:
+    description:
+      - A device whose last working backup ended more than this many calendar months before the report's time is
+        C(obsolete). The default is the service's "more than 5 months".
+      - Ignored when O(obsolete_after_days) is set.
+    type: int
+    default: 5
   obsolete_after_days:
     description:
-      - A device whose last successful backup ended more than this many days ago is C(obsolete). The default, 150 days,
-        is the service's "more than 5 months".
+      - A fixed number of days instead of O(obsolete_after_months) - a device whose last working backup ended more than
+        this many days ago is C(obsolete).
+      - Not set means the calendar months of O(obsolete_after_months).
     type: int
-    default: 150
   week_days:
     description:
-      - Length of the recent window, in days - jobs are read and counted by status over it, and a device with no backup
-        job in it gets C(no_jobs_this_week). The default is the weekly report's 7 days.
+      - Length of the recent window, in days - jobs are read and counted by status over it; a device with no backup job
+        in it gets C(no_jobs_this_week), one whose jobs in it all ended Abandoned or Error gets
+        C(only_abandoned_or_error_this_week). The default is the weekly report's 7 days.
+      - Not longer than the obsolete threshold (28 days a month for O(obsolete_after_months)).
     type: int
     default: 7
   min_client_version:
@@ -70,6 +86,9 @@ options:
 notes:
   - The client version of an online device is the one it reports live, else the one stored in its profile.
   - A running job started before the window is seen only through the Protected Item's C(Statistics).
+  - Jobs older than the window are seen only through the Protected Items' C(Statistics) (last backup job, last
+    successful one). A Warning job older than the window that is no longer the last backup job is therefore not seen,
+    unless the server records it as the last successful one.
 seealso:
   - module: unil.backup.comet_info
 """
@@ -86,10 +105,14 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ fleet.findings | selectattr('code', 'equalto', 'obsolete') | map(attribute='message') | list }}"
 
+- name: Suspended accounts, and when their backups are deleted
+  ansible.builtin.debug:
+    msg: "{{ fleet.accounts | selectattr('suspended') | map(attribute='data_deletion_iso') | list }}"
+
 - name: Two accounts only, one month threshold
   unil.backup.comet_fleet_report:
     accounts: [pnom, lab-chimie]
-    obsolete_after_days: 30
+    obsolete_after_months: 1
   delegate_to: localhost
   run_once: true
 """
@@ -108,8 +131,18 @@ accounts:
       description: Display name.
       type: str
     suspended:
-      description: Whether the account is suspended.
+      description: Whether the account is suspended (C(IsSuspended)).
       type: bool
+    suspended_since:
+      description: When it was suspended (C(LastSuspended), Unix seconds); null when not suspended or unknown.
+      type: int
+    data_deletion_time:
+      description: When its backups are deleted, 14 days after C(suspended_since) (Unix seconds); null when not
+        suspended or unknown.
+      type: int
+    data_deletion_iso:
+      description: The same, as UTC ISO 8601 text.
+      type: str
     policy_id:
       description: Policy the account follows (empty when none).
       type: str
@@ -162,8 +195,18 @@ devices:
         C(kind) (success, running, failed), C(start_time), C(end_time) (0 while running), C(time) (end, or start while
         running), C(time_iso), C(item_id), C(guid). Null when none is known."
       type: dict
+    last_working_time:
+      description: End of the last working backup job - Success or Warning (Unix seconds), null when none. The rules
+        C(obsolete) and C(never_backed_up) use it.
+      type: int
+    last_working_iso:
+      description: The same, as UTC ISO 8601 text.
+      type: str
+    last_working_age_days:
+      description: Whole days since then, null when none.
+      type: int
     last_success_time:
-      description: End of the last successful backup job (Unix seconds), null when none.
+      description: End of the last backup job that ended Success (5000-5999; Unix seconds), null when none.
       type: int
     last_success_iso:
       description: The same, as UTC ISO 8601 text.
@@ -173,6 +216,9 @@ devices:
       type: int
     week_jobs:
       description: Number of backup jobs in the last O(week_days) days.
+      type: int
+    week_working_jobs:
+      description: How many of them are working backups (Success or Warning).
       type: int
     week:
       description: Those jobs counted by status label.
@@ -191,7 +237,8 @@ findings:
   elements: dict
   contains:
     code:
-      description: V(obsolete), V(never_backed_up), V(no_jobs_this_week), V(last_job_failed), V(no_device), V(outdated_client).
+      description: V(obsolete), V(never_backed_up), V(only_abandoned_or_error_this_week), V(no_jobs_this_week),
+        V(last_job_failed), V(account_closing), V(no_device), V(outdated_client).
       type: str
     severity:
       description: V(info), V(warning), V(error) or V(critical).
@@ -200,23 +247,30 @@ findings:
       description: Username.
       type: str
     device_id:
-      description: Device ID (null for V(no_device)).
+      description: Device ID (null for the account findings V(no_device) and V(account_closing)).
       type: str
     device_name:
-      description: Device name (null for V(no_device)).
+      description: Device name (null for V(no_device) and V(account_closing)).
       type: str
     message:
       description: One line for a human.
       type: str
     details:
-      description: Figures behind the finding (C(age_days), C(last_success_time), C(label), C(version), ...).
+      description: "Figures behind the finding - V(obsolete): C(last_working_time), C(last_working_iso), C(age_days),
+        C(obsolete_before), C(obsolete_before_iso), C(threshold_months) or C(threshold_days);
+        V(only_abandoned_or_error_this_week): C(week_days), C(week_jobs), C(week); V(account_closing):
+        C(suspended_since), C(suspended_since_iso), C(data_deletion_time), C(data_deletion_iso), C(data_deletion_date),
+        C(days_left) (negative when the date is past; all null when C(LastSuspended) is unknown); V(last_job_failed):
+        C(status), C(label), C(time); V(outdated_client): C(version), C(minimum)."
       type: dict
 summary:
-  description: "Fleet totals - C(accounts), C(accounts_without_device), C(devices), C(devices_online), C(devices_ok),
-    C(devices_with_findings), C(devices_without_jobs_this_week), C(findings), C(by_finding), C(by_severity),
-    C(by_device_status), C(by_platform), C(by_status) (backup jobs of the window by label), C(by_last_status)
-    (devices by the label of their last backup job, C(No jobs) when none is known), C(worst), C(now), C(now_iso), C(week_start), C(week_days),
-    C(obsolete_after_days), C(min_client_version), C(jobs) (C(read), C(ignored_not_backup), C(ignored_unknown_device))."
+  description: "Fleet totals - C(accounts), C(accounts_without_device), C(accounts_suspended), C(devices),
+    C(devices_online), C(devices_ok), C(devices_with_findings), C(devices_without_jobs_this_week), C(findings),
+    C(by_finding), C(by_severity), C(by_device_status), C(by_platform), C(by_status) (backup jobs of the window by
+    label), C(by_last_status) (devices by the label of their last backup job, C(No jobs) when none is known), C(worst),
+    C(now), C(now_iso), C(week_start), C(week_days), C(obsolete_after_months) and C(obsolete_after_days) (the one not
+    used is null), C(obsolete_before) and C(obsolete_before_iso) (a last working backup before it is obsolete),
+    C(min_client_version), C(jobs) (C(read), C(ignored_not_backup), C(ignored_unknown_device))."
   returned: success
   type: dict
 api:
@@ -250,7 +304,8 @@ def main():
     argument_spec = comet_argument_spec()
     argument_spec.update(
         accounts=dict(type="list", elements="str", default=[]),
-        obsolete_after_days=dict(type="int", default=150),
+        obsolete_after_months=dict(type="int", default=5),
+        obsolete_after_days=dict(type="int"),
         week_days=dict(type="int", default=7),
         min_client_version=dict(type="str"),
         now=dict(type="int"),
@@ -259,9 +314,12 @@ def main():
     p = module.params
     result = dict(changed=False)
     now = p["now"] if p["now"] is not None else int(time.time())
+    # a fixed number of days, when set, replaces the calendar months
+    months = p["obsolete_after_months"] if p["obsolete_after_days"] is None else None
     try:
         # bad options fail before the server is read
-        check_options(p["obsolete_after_days"], p["week_days"], p["min_client_version"], now)
+        check_options(obsolete_after_days=p["obsolete_after_days"], week_days=p["week_days"],
+                      min_client_version=p["min_client_version"], now=now, obsolete_after_months=months)
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
     client = CometAdminClient.from_module(module)
@@ -271,8 +329,8 @@ def main():
             module.fail_json(msg="Comet Server API list-users-full answered %s, not a map of profiles" % type(profiles).__name__,
                              **result)
         report = fleet_report(profiles, active, jobs, now, accounts=p["accounts"],
-                              obsolete_after_days=p["obsolete_after_days"], week_days=p["week_days"],
-                              min_client_version=p["min_client_version"])
+                              obsolete_after_days=p["obsolete_after_days"], obsolete_after_months=months,
+                              week_days=p["week_days"], min_client_version=p["min_client_version"])
     except CometInputError as exc:
         module.fail_json(msg=str(exc), api=api_counters(client), **result)
     except CometApiError as exc:

@@ -4,11 +4,13 @@
 """Fleet report logic (_comet_fleet): YAML-described fleets (test_comet_fleet.yaml) and table cases.
 
 A case describes accounts, devices and jobs with times relative to NOW ("150d+1s" = 150 days and 1 second before
-NOW). The harness builds what the server would answer: list-users-full (each device owns one Protected Item whose
-Statistics hold its last backup job and last successful one, as Comet updates them), dispatcher/list-active, and
-get-jobs-for-date-range(NOW - week_days, NOW) (only the jobs that started or ended in that range)."""
+NOW), or absolute (`at: "2026-02-28T12:00:00Z"`); a case may set its own `now` (UTC ISO text). The harness builds
+what the server would answer: list-users-full (each device owns one Protected Item whose Statistics hold its last
+backup job and last successful one, as Comet updates them), dispatcher/list-active, and get-jobs-for-date-range(NOW -
+week_days, NOW) (only the jobs that started or ended in that range)."""
 from __future__ import annotations
 
+import datetime
 import os
 import re
 
@@ -35,6 +37,15 @@ def ago(text):
     return sum((-1 if sign == "-" else 1) * int(n) * unit[u] for sign, n, u in terms)
 
 
+def epoch(text):
+    """Unix seconds of "2026-02-28T12:00:00Z"."""
+    return int(datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp())
+
+
+def case_now(case):
+    return epoch(case["now"]) if case.get("now") else NOW
+
+
 OS = {
     "linux": {"os": "linux", "distribution": "Debian 12", "arch": "amd64", "version": "", "build": ""},
     "windows": {"os": "windows", "distribution": "", "arch": "amd64", "version": "10.0", "build": "19045"},
@@ -45,18 +56,24 @@ OS = {
 def build(case):
     """(profiles, active, jobs_in_window) the server would answer for the case."""
     week_days = (case.get("options") or {}).get("week_days", 7)
+    now = case_now(case)
     profiles, active, all_jobs = {}, {}, []
     for account, spec in (case.get("fleet") or {}).items():
         spec = spec or {}
         profile = {"Username": account, "AccountName": spec.get("name", account), "Devices": {}, "Sources": {},
                    "BackupRules": {}, "Destinations": {"vault-1": {"Description": "UNIL Storage Vault"}}}
+        # IsSuspended / LastSuspended are omitempty: absent unless the case sets them
+        if spec.get("suspended"):
+            profile["IsSuspended"] = True
+        if spec.get("suspended_at") or spec.get("suspended_ago"):
+            profile["LastSuspended"] = epoch(spec["suspended_at"]) if spec.get("suspended_at") else now - ago(spec["suspended_ago"])
         for device_id, dev in (spec.get("devices") or {}).items():
             dev = dev or {}
             profile["Devices"][device_id] = {
                 "FriendlyName": dev.get("name", device_id),
                 "PlatformVersion": OS.get(dev.get("os", "linux"), {"os": dev.get("os")}),
                 "ClientVersion": dev.get("version", "24.6.0"),
-                "RegistrationTime": NOW - 400 * DAY,
+                "RegistrationTime": now - 400 * DAY,
             }
             profile["Sources"]["src-" + device_id] = {"Engine": "engine1/file", "Description": "Documents",
                                                       "OwnerDevice": device_id}
@@ -67,10 +84,11 @@ def build(case):
         profiles[account] = profile
     for i, spec in enumerate(case.get("jobs") or []):
         duration = ago(spec.get("duration", 600))
+        when = epoch(spec["at"]) if "at" in spec else now - ago(spec["ago"])
         if spec.get("running"):
-            start, end = NOW - ago(spec["ago"]), 0
+            start, end = when, 0
         else:
-            end = NOW - ago(spec["ago"])
+            end = when
             start = end - duration
         job = {"GUID": "job-%03d" % i, "Username": spec["account"], "DeviceID": spec["device"],
                "Classification": spec.get("classification", 4001), "Status": spec["status"],
@@ -89,8 +107,8 @@ def build(case):
         stats["LastBackupJob"] = dict(job)
         if 5000 <= job["Status"] <= 5999:
             stats["LastSuccessfulBackupJob"] = dict(job)
-    start = NOW - week_days * DAY
-    in_range = [j for j in all_jobs if start <= j["StartTime"] <= NOW or (j["EndTime"] and start <= j["EndTime"] <= NOW)]
+    start = now - week_days * DAY
+    in_range = [j for j in all_jobs if start <= j["StartTime"] <= now or (j["EndTime"] and start <= j["EndTime"] <= now)]
     return profiles, active, in_range
 
 
@@ -98,7 +116,7 @@ def run(case, **overrides):
     profiles, active, jobs = build(case)
     options = dict(case.get("options") or {})
     options.update(overrides)
-    return fleet.fleet_report(profiles, active, jobs, NOW, **options)
+    return fleet.fleet_report(profiles, active, jobs, case_now(case), **options)
 
 
 def finding_lines(report):
@@ -127,6 +145,10 @@ def subset(actual, expected, path=""):
 def test_case(case):
     report = run(case)
     assert finding_lines(report) == sorted(case["findings"])
+    by_key = dict(("%s %s %s" % (f["code"], f["account"], f["device_id"] or "-"), f) for f in report["findings"])
+    for key, expected in (case.get("details") or {}).items():
+        assert key in by_key, "%s: no such finding in %s" % (key, sorted(by_key))
+        subset(by_key[key]["details"], expected, key)
     devices = dict(("%s/%s" % (d["account"], d["device_id"]), d) for d in report["devices"])
     for key, expected in (case.get("devices") or {}).items():
         subset(devices[key], expected, key)
@@ -186,6 +208,34 @@ def test_last_job_status(code, label, kind, severity):
     if severity:
         assert report["findings"][0]["details"]["label"] == label
     assert device["week"] == ({"Success": 1, label: 1} if label != "Success" else {"Success": 2})
+
+
+@pytest.mark.parametrize("now,months,cutoff", [
+    ("2026-12-02T12:00:00Z", 5, "2026-07-02T12:00:00Z"),   # the brief's example
+    ("2026-11-23T12:00:00Z", 5, "2026-06-23T12:00:00Z"),   # NOW: 153 days
+    ("2026-07-31T12:00:00Z", 5, "2026-02-28T12:00:00Z"),   # clamped to February's last day
+    ("2028-07-31T12:00:00Z", 5, "2028-02-29T12:00:00Z"),   # leap year
+    ("2026-08-31T23:59:59Z", 5, "2026-03-31T23:59:59Z"),   # no clamp needed
+    ("2026-10-31T00:00:00Z", 5, "2026-05-31T00:00:00Z"),
+    ("2026-09-30T06:00:00Z", 5, "2026-04-30T06:00:00Z"),
+    ("2026-03-31T12:00:00Z", 5, "2025-10-31T12:00:00Z"),   # across the year
+    ("2026-02-15T00:00:00Z", 5, "2025-09-15T00:00:00Z"),
+    ("2026-05-31T12:00:00Z", 5, "2025-12-31T12:00:00Z"),
+    ("2026-01-01T00:00:00Z", 5, "2025-08-01T00:00:00Z"),
+    ("2026-03-31T12:00:00Z", 1, "2026-02-28T12:00:00Z"),
+    ("2026-03-31T12:00:00Z", 13, "2025-02-28T12:00:00Z"),
+    ("2026-03-31T12:00:00Z", 12, "2025-03-31T12:00:00Z"),
+])
+def test_months_before(now, months, cutoff):
+    assert fleet.iso(fleet.months_before(epoch(now), months)) == cutoff
+    assert fleet.obsolete_before(epoch(now), ("months", months)) == epoch(cutoff)
+
+
+def test_obsolete_default_is_5_calendar_months():
+    obsolete, week_days, minimum, now = fleet.check_options()
+    assert obsolete == ("months", 5) and week_days == 7 and minimum is None and now is None
+    assert fleet.check_options(obsolete_after_days=150)[0] == ("days", 150)
+    assert fleet.check_options(obsolete_after_months=6)[0] == ("months", 6)
 
 
 def test_status_codes_come_from_the_one_table():

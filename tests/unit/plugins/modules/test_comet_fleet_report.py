@@ -23,13 +23,68 @@ FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "integration
 FLEET_ENDPOINTS = ("list-users-full", "dispatcher/list-active", "get-jobs-for-date-range")
 
 with open(os.path.join(os.path.dirname(FIXTURE), "fleet_report.expected.json"), encoding="utf-8") as _handle:
-    EXPECTED = sorted(json.load(_handle)["findings"])
+    _EXPECTED_FILE = json.load(_handle)["findings"]
+# The rules of issue 13 (the mails as the service means them): obsolete is more than 5 calendar months (at NOW, before
+# 2026-06-23T12:00:00Z, 153 days), so ivan's device 150 days + 1 s ago is no longer obsolete; dave's week of Errors
+# only is the weekly report's signal. Written so that it holds before and after fleet_report.expected.json says so.
+EXPECTED = sorted(_EXPECTED_FILE)
+
+# Added to the fixture for these tests (loaded after it): the service's rules at their edges, through the stand-in.
+OVERLAY = {
+    "users": {
+        # suspended 2026-11-13T12:00:00Z: the backups go 14 days later (seed 001), 2026-11-27
+        "kate": {"password": "kate-pw-Xy12", "profile": {"AccountName": "Kate", "IsSuspended": True,
+                                                         "LastSuspended": 1794571200, "Sources": {}}},
+        "liam": {"password": "liam-pw-Xy12", "devices": {
+            "liam-warnings": {"name": "liam-warnings", "platform": {"os": "darwin"}},
+            "liam-old-success": {"name": "liam-old-success", "platform": {"os": "darwin"}},
+            "liam-5m": {"name": "liam-5m", "platform": {"os": "linux"}},
+            "liam-5m-1s": {"name": "liam-5m-1s", "platform": {"os": "linux"}},
+        }, "profile": {"AccountName": "Liam", "Sources": {
+            "src-liam-warnings": {"Engine": "engine1/file", "Description": "Documents", "OwnerDevice": "liam-warnings"},
+            "src-liam-old-success": {"Engine": "engine1/file", "Description": "Documents", "OwnerDevice": "liam-old-success"},
+            "src-liam-5m": {"Engine": "engine1/file", "Description": "Documents", "OwnerDevice": "liam-5m"},
+            "src-liam-5m-1s": {"Engine": "engine1/file", "Description": "Documents", "OwnerDevice": "liam-5m-1s"},
+        }}},
+    },
+    "jobs": [
+        # only Warnings: a working backup, not "never backed up"
+        {"account": "liam", "device": "liam-warnings", "status": 7001, "start": NOW - 2 * 86400 - 600, "end": NOW - 2 * 86400,
+         "source": "src-liam-warnings"},
+        {"account": "liam", "device": "liam-warnings", "status": 7001, "start": NOW - 86400 - 600, "end": NOW - 86400,
+         "source": "src-liam-warnings"},
+        # a Success 200 days ago, then a daily Warning: not obsolete
+        {"account": "liam", "device": "liam-old-success", "status": 5000, "start": NOW - 200 * 86400 - 600,
+         "end": NOW - 200 * 86400, "source": "src-liam-old-success"},
+        {"account": "liam", "device": "liam-old-success", "status": 7001, "start": NOW - 86400 - 600, "end": NOW - 86400,
+         "source": "src-liam-old-success"},
+        # 2026-06-23T12:00:00Z is exactly 5 months before NOW: not obsolete; one second earlier is
+        {"account": "liam", "device": "liam-5m", "status": 5000, "start": 1782216000 - 600, "end": 1782216000,
+         "source": "src-liam-5m"},
+        {"account": "liam", "device": "liam-5m-1s", "status": 5000, "start": 1782216000 - 601, "end": 1782216000 - 1,
+         "source": "src-liam-5m-1s"},
+    ],
+}
+OVERLAY_FINDINGS = [
+    "account_closing warning kate -",
+    "no_device warning kate -",
+    "no_jobs_this_week error liam liam-5m",
+    "obsolete critical liam liam-5m-1s",
+    "no_jobs_this_week error liam liam-5m-1s",
+]
 
 
 @pytest.fixture(scope="module")
 def server():
     from comet_server import CometServerStandIn
     with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=FIXTURE) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def server_overlay():
+    from comet_server import CometServerStandIn
+    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=[FIXTURE, OVERLAY]) as srv:
         yield srv
 
 
@@ -69,7 +124,9 @@ def test_fleet_read_once(server, tmp_path, capsys, check_mode):
     assert result["api"]["reads"] == 3 and result["api"]["writes"] == 0
     summary = result["summary"]
     assert (summary["accounts"], summary["devices"], summary["findings"]) == (10, 11, 16)
-    assert summary["by_severity"] == {"info": 1, "warning": 4, "error": 9, "critical": 2}
+    assert summary["by_severity"] == {"info": 1, "warning": 4, "error": 10, "critical": 1}
+    assert summary["obsolete_after_months"] == 5 and summary["obsolete_after_days"] is None
+    assert summary["obsolete_before_iso"] == "2026-06-23T12:00:00Z"
     assert summary["by_platform"] == {"linux": 5, "macos": 2, "windows": 4}
     assert summary["jobs"]["ignored_not_backup"] == 1   # bob's restore
     devices = dict((d["device_id"], d) for d in result["devices"])
@@ -77,7 +134,37 @@ def test_fleet_read_once(server, tmp_path, capsys, check_mode):
     assert devices["win-alice"]["week"] == {"Success": 1, "Warning": 1}
     assert devices["win-alice"]["online"] is True and devices["mac-old"]["online"] is False
     assert devices["mac-old"]["last_success_age_days"] == 200
+    assert devices["mac-old"]["last_working_age_days"] == 200
     assert devices["lin-judy"]["findings"] == []          # exactly 7 days ago is this week
+
+
+def test_the_rules_of_the_service_through_the_stand_in(server_overlay, tmp_path, capsys):
+    """Warnings are working backups, 5 calendar months, a suspended account and the date its backups go - read from
+    the stand-in as from a Comet Server (IsSuspended / LastSuspended in list-users-full)."""
+    result = run(server_overlay, tmp_path, capsys)
+    assert lines(result) == sorted(EXPECTED + OVERLAY_FINDINGS)
+    devices = dict((d["device_id"], d) for d in result["devices"])
+    assert devices["liam-warnings"]["findings"] == [] and devices["liam-warnings"]["last_success_time"] is None
+    assert devices["liam-warnings"]["last_working_age_days"] == 1
+    assert devices["liam-old-success"]["findings"] == [] and devices["liam-old-success"]["last_success_age_days"] == 200
+    accounts = dict((a["account"], a) for a in result["accounts"])
+    assert accounts["kate"]["suspended"] is True
+    assert accounts["kate"]["data_deletion_iso"] == "2026-11-27T12:00:00Z"
+    assert accounts["liam"]["suspended"] is False and accounts["liam"]["data_deletion_time"] is None
+    closing = [f for f in result["findings"] if f["code"] == "account_closing"]
+    assert closing[0]["details"]["data_deletion_date"] == "2026-11-27" and closing[0]["details"]["days_left"] == 4
+    assert "2026-11-27" in closing[0]["message"]
+    assert result["summary"]["accounts_suspended"] == 1
+
+
+def test_obsolete_after_days_replaces_the_months(server_overlay, tmp_path, capsys):
+    # 150 days: the old fixed threshold, now an explicit choice
+    got = lines(run(server_overlay, tmp_path, capsys, obsolete_after_days=150))
+    assert "obsolete critical ivan ivan-150-1s" in got and "obsolete critical liam liam-5m" in got
+    assert "obsolete critical ivan ivan-150" not in got
+    result = run(server_overlay, tmp_path, capsys, obsolete_after_months=6)
+    assert result["summary"]["obsolete_before_iso"] == "2026-05-23T12:00:00Z"
+    assert [f["device_id"] for f in result["findings"] if f["code"] == "obsolete"] == ["mac-old"]  # 200 days ago, 6 months are 184 days
 
 
 def test_accounts_filter_still_one_read(server, tmp_path, capsys):
@@ -99,6 +186,8 @@ def test_thresholds_from_options(server, tmp_path, capsys):
     (dict(accounts=["nobody"]), "accounts"),
     (dict(week_days=0), "week_days"),
     (dict(obsolete_after_days=-3), "obsolete_after_days"),
+    (dict(obsolete_after_months=0), "obsolete_after_months"),
+    (dict(week_days=141), "week_days"),
     (dict(min_client_version="latest"), "min_client_version"),
 ])
 def test_bad_input_names_the_option(server, tmp_path, capsys, args, option):
