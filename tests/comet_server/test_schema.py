@@ -88,8 +88,8 @@ def test_generator_reproduces_the_committed_snippet_schema(tmp_path):
     assert rule["Next"]["type"] == "*Rule" and rule["ByDay"]["type"] == "map[int64]Triggers"
     assert rule["url"]["type"] == "string" and rule["Count"]["string"] is True
     assert data["structs"]["Rule"]["unknown_fields"] and not data["structs"]["Base"]["unknown_fields"]
-    assert data["structs"]["Plain"]["fields"][0] == {"go": "Base", "json": "Base", "type": "*Base",
-                                                      "omitempty": True, "embedded": True}
+    assert data["structs"]["Plain"]["fields"][0] == {"go": "Base", "json": "Base", "type": "*Base", "omitempty": True,
+                                                     "embedded": True}
     assert data["named"] == {"Alias": "string", "RetryCount": "uint64", "TriggerMap": "map[string]Triggers"}
     assert "NotAType" not in data["structs"] and "Fake" not in data["structs"]
     assert data["stats"] == {"structs": 5, "fields": 21, "named": 3}
