@@ -11,6 +11,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _comet_exclusions
 from ansible_collections.unil.backup.plugins.module_utils import _comet_schedule
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
 
@@ -31,6 +32,11 @@ def comet_client_settings(variables):
 
 def comet_schedule_problems(schedules, random_delay=0, prefix="", **triggers):
     return _comet_schedule.schedule_problems(schedules, random_delay, triggers, prefix)
+
+
+def comet_regex_problems(patterns, prefix="", option="exclude_regexes"):
+    """Messages for the regexes the Comet client (Go, RE2 syntax) would refuse; [] when all are valid."""
+    return _comet_exclusions.regex_problems(patterns, str(prefix or ""), str(option or "exclude_regexes"))
 
 
 def comet_gate_input(probe):
@@ -54,6 +60,7 @@ class FilterModule(object):
             "comet_client_plan": comet_client_plan,
             "comet_client_settings": comet_client_settings,
             "comet_gate_input": comet_gate_input,
+            "comet_regex_problems": comet_regex_problems,
             "comet_schedule_problems": comet_schedule_problems,
             "crashplan_gate": crashplan_gate,
         }

@@ -229,6 +229,11 @@ class CometAdminClient:
     @classmethod
     def from_module(cls, module, **kwargs):
         p = module.params
+        # imported here: _comet_model's checks are the options' rules, for every module that builds a client
+        from ansible_collections.unil.backup.plugins.module_utils._comet_model import connection_problem
+        problem = connection_problem(p)
+        if problem:
+            module.fail_json(msg=problem)
         try:
             return cls(p["server_url"], p["admin_username"], p["admin_password"], validate_certs=p["validate_certs"],
                        ca_path=p.get("ca_path"), timeout=p.get("timeout") or 30, lock_dir=p.get("lock_dir"), **kwargs)

@@ -36,7 +36,12 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import
     SYSTEM_EXCLUSION_FIXES,
     USER_EXCLUSIONS,
 )
-from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError, is_absolute_path
+from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
+    CometInputError,
+    fold_path,
+    is_absolute_path,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_regex import DIALECT, re2_problem
 
 MAX_PATTERN_LENGTH = 4096
 GLOB_PREFIX = "EXCLUDE"
@@ -149,28 +154,76 @@ def regex_accent_variant(regex):
     return ("".join(out) if changed else None), skipped
 
 
+# C0 controls, DEL and the C1 controls: never in a glob (a regex may only say them as escapes, e.g. \t).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def check_regex(pattern, option):
-    """Compile ``pattern``; raise CometInputError naming the option and the pattern if it is not a valid regex."""
+    """Raise CometInputError naming the option and the pattern unless ``pattern`` is a regular expression the Comet
+    client (Go, RE2 syntax: _comet_regex) accepts. Line breaks are refused too."""
     if not isinstance(pattern, str) or not pattern:
         raise CometInputError(option, "empty regular expression")
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise CometInputError(option, "regular expression longer than %d characters: %r" % (MAX_PATTERN_LENGTH, pattern[:80]))
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise CometInputError(option, "invalid regular expression %r: %s" % (pattern, exc))
     if "\n" in pattern or "\r" in pattern:
         raise CometInputError(option, "regular expression %r contains a line break" % pattern)
+    problem = re2_problem(pattern)
+    if problem:
+        raise CometInputError(option, "%r is not a valid regular expression for %s: %s" % (pattern, DIALECT, problem))
+
+
+def regex_problems(patterns, prefix="", option="regexes"):
+    """Every problem check_regex() finds in ``patterns`` (a list, or {level: list} for system-level exclusions), as
+    messages naming ``prefix`` + the option; [] when all are valid (for a role's preflight)."""
+    problems = []
+    if isinstance(patterns, dict):
+        items = [("%s.%s" % (option, level), values) for level, values in sorted(patterns.items())]
+    else:
+        items = [(option, patterns)]
+    for name, values in items:
+        if values is None:
+            continue
+        if not isinstance(values, list):
+            problems.append("%s%s: must be a list of regular expressions" % (prefix, name))
+            continue
+        for pattern in values:
+            try:
+                check_regex(pattern, name)
+            except CometInputError as exc:
+                problems.append("%s%s: %s" % (prefix, exc.option, exc.message))
+    return problems
+
+
+def _unclosed_bracket(pattern):
+    """Whether a glob has a "[" without its "]" ("[]...]" and "[!]...]": the first ] is literal)."""
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            j = i + 1
+            if pattern[j:j + 1] in ("!", "^"):
+                j += 1
+            if pattern[j:j + 1] == "]":
+                j += 1
+            close = pattern.find("]", j)
+            if close < 0:
+                return True
+            i = close + 1
+        else:
+            i += 1
+    return False
 
 
 def check_glob(pattern, os_name, option):
-    """A glob must be an absolute path for the device's OS, or start with a wildcard ("*.iso", "**/node_modules")."""
+    """A glob must be an absolute path for the device's OS, or start with a wildcard ("*.iso", "**/node_modules");
+    no control character (C0, DEL, C1), no unclosed "["."""
     if not isinstance(pattern, str) or not pattern.strip():
         raise CometInputError(option, "empty pattern")
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise CometInputError(option, "pattern longer than %d characters: %r" % (MAX_PATTERN_LENGTH, pattern[:80]))
-    if "\n" in pattern or "\r" in pattern or "\x00" in pattern:
+    if _CONTROL.search(pattern) or any("\ud800" <= c <= "\udfff" for c in pattern):
         raise CometInputError(option, "pattern %r contains a control character" % pattern)
+    if _unclosed_bracket(pattern):
+        raise CometInputError(option, "pattern %r has a [ without its closing ]" % pattern)
     if pattern.startswith("*"):
         return
     if not is_absolute_path(pattern, os_name):
@@ -187,46 +240,63 @@ def props_values(props, prefix):
     return sorted(props[k] for k in props if k.startswith(prefix))
 
 
-def set_props_values(props, prefix, values):
+def _nfc_key(value):
+    return nfc(value) if isinstance(value, str) else value
+
+
+def set_props_values(props, prefix, values, key=None):
     """Return a copy of ``props`` whose ``prefix`` entries hold exactly ``values``; entries already holding a wanted
-    value keep their key (no churn), new values get prop_key(). Other keys are untouched."""
+    value keep their key and their spelling (no churn), new values get prop_key(). Other keys are untouched. Values
+    are compared with ``key`` (default: their NFC form), so two spellings of one value are one entry."""
+    key = key or _nfc_key
     new = dict(props)
     wanted = []
+    wanted_keys = []
     for value in values:
-        if value not in wanted:
+        if key(value) not in wanted_keys:
             wanted.append(value)
+            wanted_keys.append(key(value))
     kept = set()
-    for key in sorted(props):
-        if key.startswith(prefix):
-            if props[key] in wanted and props[key] not in kept:
-                kept.add(props[key])
+    for name in sorted(props):
+        if name.startswith(prefix):
+            k = key(props[name])
+            if k in wanted_keys and k not in kept:
+                kept.add(k)
             else:
-                del new[key]
+                del new[name]
     for value in wanted:
-        if value not in kept:
-            key = prop_key(prefix, value)
+        if key(value) not in kept:
+            name = prop_key(prefix, value)
             n = 1
-            while key in new:
-                key = prop_key(prefix, value + "#%d" % n)
+            while name in new:
+                name = prop_key(prefix, value + "#%d" % n)
                 n += 1
-            new[key] = value
+            new[name] = value
     return new
 
 
-def _merge(existing, desired, state):
+def _merge(existing, desired, state, key=None):
+    """Values after ``state`` (exact, present, absent), compared with ``key`` (default NFC): a stored value equal to
+    a desired one keeps its stored spelling."""
+    key = key or _nfc_key
     if state == "exact":
-        out = []
+        stored = dict((key(v), v) for v in reversed(existing))
+        out, seen = [], set()
         for value in desired:
-            if value not in out:
-                out.append(value)
+            if key(value) not in seen:
+                seen.add(key(value))
+                out.append(stored.get(key(value), value))
         return out
     if state == "present":
         out = list(existing)
+        seen = set(key(v) for v in existing)
         for value in desired:
-            if value not in out:
+            if key(value) not in seen:
+                seen.add(key(value))
                 out.append(value)
         return out
-    return [value for value in existing if value not in desired]
+    unwanted = set(key(v) for v in desired)
+    return [value for value in existing if key(value) not in unwanted]
 
 
 def user_exclusions_plan(globs, regexes, os_name, accent_workaround=True):
@@ -275,9 +345,13 @@ def accent_warning(pattern, chars, workaround, skipped=None):
     return msg
 
 
-def apply_user_exclusions(props, globs, regexes, state):
-    """New EngineProps after applying the user-level plan with ``state`` present|absent|exact."""
-    new = set_props_values(props, GLOB_PREFIX, _merge(props_values(props, GLOB_PREFIX), globs, state))
+def apply_user_exclusions(props, globs, regexes, state, os_name=None):
+    """New EngineProps after applying the user-level plan with ``state`` present|absent|exact. Globs are compared
+    folded (fold_path: NFC, and on Windows case and separators), regexes in NFC."""
+    def glob_key(value):
+        return fold_path(value, os_name)
+
+    new = set_props_values(props, GLOB_PREFIX, _merge(props_values(props, GLOB_PREFIX), globs, state, glob_key), glob_key)
     return set_props_values(new, REGEX_PREFIX, _merge(props_values(props, REGEX_PREFIX), regexes, state))
 
 
@@ -327,7 +401,11 @@ def system_exclusions_plan(system, accent_workaround=True, workarounds=None):
 
 
 def _entry_id(entry):
-    return (entry.get("Exclude"), bool(entry.get("Regex")), int(entry.get("RestrictOS") or 0))
+    try:
+        restrict = int(entry.get("RestrictOS") or 0)
+    except (TypeError, ValueError):
+        restrict = entry.get("RestrictOS")
+    return (_nfc_key(entry.get("Exclude")), bool(entry.get("Regex")), restrict)
 
 
 def apply_system_exclusions(existing, desired, state):

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import re
+import tempfile
+import unicodedata
 
 FILE_ENGINE = "engine1/file"
 INCLUDE_PREFIX = "INCLUDE"
@@ -20,7 +23,9 @@ MAX_NAME_LENGTH = 255
 MAX_PATH_LENGTH = 4096
 
 _WINDOWS_ABS = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\[^\\/]+[\\/][^\\/]+)")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 controls, DEL and the C1 controls (U+0080 to U+009F).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_TIMEOUT = 3600
 
 
 class CometInputError(Exception):
@@ -34,7 +39,46 @@ class CometInputError(Exception):
     def renamed(self, names):
         """The same error naming the option as ``names`` maps it (for a module whose options are named differently
         from those of the shared function that raised it)."""
-        return CometInputError(names.get(self.option, self.option), self.message)
+        return type(self)(names.get(self.option, self.option), self.message)
+
+
+class CometAmbiguousError(CometInputError):
+    """A name (of a device, an item, a vault) that several objects share: an error in every state."""
+
+
+def nfc(text):
+    """``text`` in Unicode normalisation form NFC (composed): NFC and NFD spellings of one name compare equal."""
+    return unicodedata.normalize("NFC", text) if isinstance(text, str) else text
+
+
+def same_name(a, b):
+    """Whether two names are one (NFC and NFD forms compare equal)."""
+    return isinstance(a, str) and isinstance(b, str) and nfc(a) == nfc(b)
+
+
+def fold_path(path, os_name=None):
+    """The comparison key of a folder or a glob: NFC; on Windows also case-insensitive, "\\" and "/" alike, runs of
+    separators as one and no trailing separator (except on a root), so C:/Users, C:\\Users, c:/users and C:\\Users\\
+    are one (elsewhere only NFC). Never stored: the user's (or the stored) spelling is kept."""
+    if not isinstance(path, str):
+        return path
+    key = nfc(path)
+    if os_name == "windows":
+        key = re.sub(r"[\\/]+", "/", key).casefold()
+        if len(key) > 1 and key.endswith("/") and not re.match(r"^[a-z]:/$", key):
+            key = key.rstrip("/") or "/"
+    return key
+
+
+def unique_folded(values, key):
+    """``values`` without the ones whose key() an earlier value already has (the first spelling is kept)."""
+    out, seen = [], set()
+    for value in values:
+        k = key(value)
+        if k not in seen:
+            seen.add(k)
+            out.append(value)
+    return out
 
 
 def platform_os(device):
@@ -68,6 +112,8 @@ def check_name(value, option, max_length=MAX_NAME_LENGTH):
         raise CometInputError(option, "longer than %d characters (%d)" % (max_length, len(value)))
     if _CONTROL.search(value):
         raise CometInputError(option, "contains a control character")
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise CometInputError(option, "contains an invalid character (a lone surrogate)")
     return value
 
 
@@ -103,12 +149,12 @@ def find_device(profile, device_id=None, device_name=None):
             raise CometInputError("device_id", "no device %r in account %r" % (device_id, profile.get("Username")))
         return device_id, devices[device_id]
     if device_name:
-        found = sorted(k for k, v in devices.items() if (v or {}).get("FriendlyName") == device_name)
+        found = sorted(k for k, v in devices.items() if same_name((v or {}).get("FriendlyName"), device_name))
         if not found:
             raise CometInputError("device_name", "no device named %r in account %r" % (device_name, profile.get("Username")))
         if len(found) > 1:
-            raise CometInputError("device_name", "%d devices are named %r in account %r (%s): use device_id"
-                                  % (len(found), device_name, profile.get("Username"), ", ".join(found)))
+            raise CometAmbiguousError("device_name", "%d devices are named %r in account %r (%s): use device_id"
+                                      % (len(found), device_name, profile.get("Username"), ", ".join(found)))
         return found[0], devices[found[0]]
     raise CometInputError("device_id", "one of device_id or device_name is required")
 
@@ -124,7 +170,7 @@ def find_item(profile, device_id, item_name):
     """The device's protected item: the one named ``item_name``, else its only file item, else None (none at all).
     Raises CometInputError when the device has several items and none has that name."""
     items = device_items(profile, device_id)
-    named = [(k, v) for k, v in items if v.get("Description") == item_name]
+    named = [(k, v) for k, v in items if same_name(v.get("Description"), item_name)]
     if named:
         return named[0]
     if len(items) == 1:
@@ -158,11 +204,11 @@ def find_vault(profile, vault=None):
     if vault:
         if vault in destinations:
             return vault
-        found = sorted(k for k, v in destinations.items() if (v or {}).get("Description") == vault)
+        found = sorted(k for k, v in destinations.items() if same_name((v or {}).get("Description"), vault))
         if len(found) == 1:
             return found[0]
         if found:
-            raise CometInputError("vault", "%d Storage Vaults are named %r: use the vault ID" % (len(found), vault))
+            raise CometAmbiguousError("vault", "%d Storage Vaults are named %r: use the vault ID" % (len(found), vault))
         raise CometInputError("vault", "no Storage Vault %r in account %r" % (vault, profile.get("Username")))
     if len(destinations) == 1:
         return next(iter(destinations))
@@ -197,6 +243,30 @@ def device_summary(device_id, device, online=None):
         "client_version": (device or {}).get("ClientVersion"),
         "online": online,
     }
+
+
+def connection_problem(params):
+    """'' or the message (naming the option) for connection options a client cannot use: ``timeout`` outside 1 to
+    MAX_TIMEOUT seconds, a ``lock_dir`` where no lock file can be created (it is created, mode 0700, when missing).
+    For CometAdminClient.from_module(), before any call."""
+    timeout = params.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT):
+        shown = timeout if not isinstance(timeout, int) or abs(timeout) < 10 ** 12 else "a %d-digit number" % len(str(abs(timeout)))
+        return "timeout: %s is not between 1 and %d seconds" % (shown, MAX_TIMEOUT)
+    lock_dir = params.get("lock_dir")
+    if lock_dir:
+        if not isinstance(lock_dir, str) or _CONTROL.search(lock_dir) or len(lock_dir) > MAX_PATH_LENGTH:
+            return "lock_dir: not a usable directory path"
+        try:
+            if not os.path.isdir(lock_dir):
+                os.makedirs(lock_dir, 0o700)
+            handle, probe = tempfile.mkstemp(prefix=".probe-", suffix=".lock", dir=lock_dir)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as exc:
+            return "lock_dir: cannot create a lock file in %r (%s): choose a writable directory" % (
+                lock_dir, exc.strerror or exc.__class__.__name__)
+    return ""
 
 
 def deep(value):

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import re
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError
@@ -58,8 +59,17 @@ ALLOWED = {
 SUB_OPTIONS = ("at", "minute", "days", "day", "every", "offset")
 
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
-_DURATION_PART = re.compile(r"(\d+)\s*([smhd])")
+# ASCII digits only: str.isdigit() and \d accept "²", "٣" and other digits int() may refuse or read differently.
+_DURATION_PART = re.compile(r"([0-9]+)([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Longer numbers are refused before int() reads them (no 5000-digit conversion); 12 digits is over 30000 years.
+MAX_DIGITS = 12
+# A ONCEONLY timestamp written must be one Comet stores (SecondsPast is a uint64: not before 1970-01-01T00:00Z) and
+# a date of years 1 to 9999 in UTC, which Python reads back (253402300799 is 9999-12-31T23:59:59Z). A reader shows
+# any date of years 1 to 9999, and any other stored value as its raw timestamp.
+MIN_TIMESTAMP = 0
+MAX_TIMESTAMP = 253402300799
+_MIN_READABLE = -62135596800   # 0001-01-01T00:00:00Z
 
 
 def parse_hhmm(value, option):
@@ -69,29 +79,52 @@ def parse_hhmm(value, option):
     return int(match.group(1)) * 3600 + int(match.group(2)) * 60
 
 
+def _int(value, default=0):
+    """A stored number as an int (anything else: ``default``): readers never crash on a stored profile."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and abs(value) < 1e18:
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isascii() and value.strip().lstrip("-").isdigit() \
+            and len(value.strip()) <= 20:
+        return int(value.strip())
+    return default
+
+
 def format_hhmm(seconds):
-    seconds = int(seconds) % 86400
+    seconds = _int(seconds) % 86400
     return "%02d:%02d" % (seconds // 3600, (seconds % 3600) // 60)
 
 
 def parse_duration(value, option):
     """Seconds from an int, "3600", "90s", "30m", "4h", "1d", or a combination such as "1h30m"."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise CometInputError(option, "%r is not a duration" % (value,))
     if isinstance(value, int):
+        if abs(value) >= 10 ** MAX_DIGITS:
+            raise CometInputError(option, "a %d-digit number is not a duration" % len(str(abs(value))))
         return value
-    text = str(value).strip().lower().replace(" ", "")
-    if text.isdigit():
+    text = value.strip().lower().replace(" ", "")
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    if text.isascii() and text.isdigit():
+        if len(text) > MAX_DIGITS:
+            raise CometInputError(option, "%r is not a duration (a %d-digit number)" % (shown, len(text)))
         return int(text)
-    if not text or _DURATION_PART.sub("", text):
-        raise CometInputError(option, "%r is not a duration (e.g. 3600, 90s, 30m, 4h, 1d, 1h30m)" % (value,))
-    return sum(int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text))
+    if not text or not text.isascii() or _DURATION_PART.sub("", text):
+        raise CometInputError(option, "%r is not a duration (ASCII digits and a unit, e.g. 3600, 90s, 30m, 4h, 1d, 1h30m)"
+                              % (shown,))
+    parts = _DURATION_PART.findall(text)
+    if any(len(n) > MAX_DIGITS for n, dummy in parts):
+        raise CometInputError(option, "%r is not a duration (a number of more than %d digits)" % (shown, MAX_DIGITS))
+    return sum(int(n) * _UNITS[u] for n, u in parts)
 
 
 def format_duration(seconds):
-    seconds = int(seconds)
-    if seconds == 0:
-        return "0s"
+    seconds = _int(seconds)
+    if seconds <= 0:
+        return "%ds" % seconds
     out = ""
     for unit in ("d", "h", "m", "s"):
         n, seconds = divmod(seconds, _UNITS[unit])
@@ -119,12 +152,21 @@ def parse_timestamp(value, option):
     if text.endswith("Z") or text.endswith("z"):
         text = text[:-1] + "+00:00"
     try:
-        when = datetime.datetime.fromisoformat(text)
+        when = datetime.datetime.fromisoformat(text) if text.isascii() and len(text) <= 64 else None
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:
         raise CometInputError(option, "%r is not an ISO 8601 date-time with a UTC offset (e.g. 2026-12-24T18:00+01:00)" % (value,))
-    return int(when.timestamp())
+    # The date in UTC must be a year 1 to 9999: 0001-01-01T00:00+14:00 is in year 0, which Python cannot represent
+    # (and a reader of the stored schedule would fail on it).
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    delta = when.replace(tzinfo=None) - epoch.replace(tzinfo=None) - when.utcoffset()
+    seconds = delta.days * 86400 + delta.seconds
+    if not _MIN_READABLE <= seconds <= MAX_TIMESTAMP:
+        raise CometInputError(option, "%r is outside the years 1 to 9999 once converted to UTC" % (value,))
+    if seconds < MIN_TIMESTAMP:
+        raise CometInputError(option, "%r is before 1970-01-01T00:00Z, which Comet cannot store" % (value,))
+    return seconds
 
 
 def schedule_to_comet(spec, index, random_delay=0):
@@ -203,10 +245,8 @@ def normalize_schedule(schedule):
     schedule = dict(schedule or {})
     out = {}
     for key in _CORE:
-        try:
-            out[key] = int(schedule.get(key) or 0)
-        except (TypeError, ValueError):
-            out[key] = schedule.get(key)
+        value = schedule.get(key) or 0
+        out[key] = _int(value, value)
     if not schedule.get("RestrictRuntime"):
         schedule.pop("FromTime", None)
         schedule.pop("ToTime", None)
@@ -224,9 +264,10 @@ def schedules_equal(stored, desired):
 
 def describe(schedule):
     """A stored ScheduleConfig in the module's own terms (for diffs and comet_info)."""
-    code = schedule.get("FrequencyType")
-    seconds = int(schedule.get("SecondsPast") or 0)
-    out = {"frequency": FREQUENCY_NAMES.get(code, "unknown(%s)" % code)}
+    schedule = schedule if isinstance(schedule, dict) else {}
+    code = _int(schedule.get("FrequencyType"), None)
+    seconds = _int(schedule.get("SecondsPast"))
+    out = {"frequency": FREQUENCY_NAMES.get(code, "unknown(%s)" % (schedule.get("FrequencyType"),))}
     if code == HOURLY:
         out["minute"] = (seconds % 3600) // 60
     elif code == DAILY:
@@ -238,12 +279,17 @@ def describe(schedule):
         out["day"] = seconds // 86400 + 1
         out["at"] = format_hhmm(seconds)
     elif code == ONCEONLY:
-        out["at"] = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if _MIN_READABLE <= seconds <= MAX_TIMESTAMP:
+            when = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=seconds)
+            out["at"] = "%04d-%02d-%02dT%02d:%02d:%02dZ" % (when.year, when.month, when.day, when.hour, when.minute,
+                                                            when.second)
+        else:  # a stored date no calendar of years 1 to 9999 has: shown as its raw Unix timestamp
+            out["at"] = "@%d" % seconds
     elif code == PERIODIC:
         out["every"] = format_duration(seconds)
-        out["offset"] = format_duration(int(schedule.get("Offset") or 0))
-    if schedule.get("RandomDelaySecs"):
-        out["random_delay"] = int(schedule["RandomDelaySecs"])
+        out["offset"] = format_duration(_int(schedule.get("Offset")))
+    if _int(schedule.get("RandomDelaySecs")):
+        out["random_delay"] = _int(schedule["RandomDelaySecs"])
     return out
 
 

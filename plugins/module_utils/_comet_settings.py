@@ -40,10 +40,12 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     find_item,
     find_rule,
     find_vault,
+    fold_path,
     item_folders,
     normalize_folder,
     platform_os,
     require_item,
+    same_name,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_schedule import (
     TRIGGER_OPTIONS,
@@ -76,10 +78,18 @@ def _without_times(value):
 
 # --------------------------------------------------------------------------------------------------- device name
 
-def set_device_name(profile, device_id=None, device_name=None, name=None):
-    """Devices[<id>].FriendlyName = ``name`` (None: left as stored). The device is found by ID or current name."""
+def set_device_name(profile, device_id=None, device_name=None, name=None, allow_duplicate_name=False):
+    """Devices[<id>].FriendlyName = ``name`` (None: left as stored). The device is found by ID or current name.
+    A name another device of the account has (NFC and NFD forms alike) is refused unless ``allow_duplicate_name``."""
     device_id, device = find_device(profile, device_id, device_name)
-    changed = name is not None and device.get("FriendlyName") != name
+    changed = name is not None and not same_name(device.get("FriendlyName"), name)
+    if changed and not allow_duplicate_name:
+        others = sorted(k for k, v in (profile.get("Devices") or {}).items()
+                        if k != device_id and same_name((v or {}).get("FriendlyName"), name))
+        if others:
+            raise CometInputError("name", "device %s of account %r is already named %r: two devices with one name can "
+                                  "only be told apart by ID (set allow_duplicate_name to do it anyway)"
+                                  % (", ".join(others), profile.get("Username"), name))
     if changed:
         device["FriendlyName"] = name
     return profile, {"setting": "name", "changed": changed, "device_id": device_id}
@@ -114,10 +124,12 @@ def set_protected_item(profile, account, device_id=None, device_name=None, item_
     wanted = None
     if folders is not None or defaults:
         wanted = []
+        wanted_keys = []
         for path in folders if folders is not None else DEFAULT_FOLDERS[os_name]:
             path = normalize_folder(path, os_name)
-            if path not in wanted:
+            if fold_path(path, os_name) not in wanted_keys:  # C:/Users, C:\Users, c:/users are one (the first kept)
                 wanted.append(path)
+                wanted_keys.append(fold_path(path, os_name))
         if not wanted and folders_mode == "replace":
             raise CometInputError("folders", "an item must include at least one folder")
     vault_id = find_vault(profile, vault)
@@ -134,12 +146,17 @@ def set_protected_item(profile, account, device_id=None, device_name=None, item_
         if wanted is None:
             wanted = list(DEFAULT_FOLDERS[os_name])
     original = deep(item)
-    item["Description"] = name
+    if not same_name(item.get("Description"), name):  # an NFD spelling of the name is the name: kept as stored
+        item["Description"] = name
     if wanted is not None:
+        def folder_key(path):
+            return fold_path(path, os_name)
+
         if folders_mode == "merge":
             stored = item_folders(item)
-            wanted = stored + [f for f in wanted if f not in stored]
-        item["EngineProps"] = set_props_values(item.get("EngineProps") or {}, INCLUDE_PREFIX, wanted)
+            stored_keys = [folder_key(f) for f in stored]
+            wanted = stored + [f for f in wanted if folder_key(f) not in stored_keys]
+        item["EngineProps"] = set_props_values(item.get("EngineProps") or {}, INCLUDE_PREFIX, wanted, folder_key)
     item_changed = _without_times(item) != _without_times(original)
     if item_changed:
         item["ModifyTime"] = now
@@ -229,13 +246,14 @@ def set_user_exclusions(profile, device_id=None, device_name=None, item_name=Non
     the item found by name), with ``state`` present|absent|exact; ``defaults`` adds the UNIL globs for the OS."""
     device_id, device = find_device(profile, device_id, device_name)
     os_name = device_os(device_id, device)
+    # the patterns first: a bad one is refused naming its option even when the item is missing too
+    globs = (default_user_globs(os_name) if defaults else []) + list(globs or [])
+    globs, regexes, warnings, workarounds = user_exclusions_plan(globs, list(regexes or []), os_name, accent_workaround)
     if item_id is None:
         item_id, dummy = _require_item(profile, device_id, os_name, item_name, hint)
     item = profile["Sources"][item_id]
-    globs = (default_user_globs(os_name) if defaults else []) + list(globs or [])
-    globs, regexes, warnings, workarounds = user_exclusions_plan(globs, list(regexes or []), os_name, accent_workaround)
     props = item.get("EngineProps") or {}
-    new = apply_user_exclusions(props, globs, regexes, state)
+    new = apply_user_exclusions(props, globs, regexes, state, os_name)
     changed = new != props
     if changed:
         item["EngineProps"] = new
@@ -280,6 +298,9 @@ def settings_request(params):
         "account": params["account"],
         "device_id": params["device_id"],
         "name": params.get("name"),
+        # comet_device_settings without an allow_duplicate_name option (None) names as asked, as it always did; with
+        # the option (default false) a name another device has is refused, as comet_device does
+        "allow_duplicate_name": params.get("allow_duplicate_name") is not False,
         "item": bool(params.get("item_defaults")) or params.get("folders") is not None,
         "item_defaults": bool(params.get("item_defaults")),
         "item_name": params.get("item_name"),
@@ -306,7 +327,8 @@ def apply_settings(profile, request, now):
     each setting applied, in order."""
     device_id = request["device_id"]
     changes = []
-    profile, change = set_device_name(profile, device_id, name=request["name"])
+    profile, change = set_device_name(profile, device_id, name=request["name"],
+                                      allow_duplicate_name=request.get("allow_duplicate_name", False))
     changes.append(change)
     item_id = rule_id = None
     created = []

@@ -739,6 +739,65 @@ def parse_login_status(text):
     return int(found[-1]) if found else -1
 
 
+_TRUE_TEXT = ("true", "yes", "on", "1")
+_FALSE_TEXT = ("false", "no", "off", "0")
+GATE_BOOLS = {"comet": ("installed",), "server": ("required", "checked", "known", "require_backup", "last_backup_ok")}
+GATE_TEXTS = {"comet": ("version", "device_id", "login_text"), "server": ("error", "account", "last_backup")}
+
+
+def _gate_bool(value, option, text_ok=True):
+    """A strict boolean: True/False; with ``text_ok`` also the strings Ansible's boolean filter reads (a role's
+    templated dict may hold "True"/"False" before ansible-core 2.19), read for what they say. Anything else (a
+    number, "maybe", a list) is an error: a value must never open the gate by being truthy."""
+    if isinstance(value, bool):
+        return value
+    if text_ok and isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE_TEXT:
+            return True
+        if text in _FALSE_TEXT:
+            return False
+    raise CrashPlanInputError(option, "%r is not a boolean (true or false)" % (value if not isinstance(value, str) else value[:40],))
+
+
+def gate_inputs(enabled=True, comet=None, server=None):
+    """Validate and normalise the health gate's inputs (decide_gate); CrashPlanInputError names the option
+    (gate.enabled, gate.comet.installed, gate.comet.login_code, ...). ``enabled`` must be a real boolean: the string
+    "false" does not disable the gate."""
+    enabled = _gate_bool(enabled, "gate.enabled", text_ok=False)
+    out = {}
+    for part, given in (("comet", comet), ("server", server)):
+        given = {} if given is None else given
+        if not isinstance(given, dict):
+            raise CrashPlanInputError("gate.%s" % part, "must be a dictionary")
+        unknown = sorted(set(given) - set(GATE_BOOLS[part]) - set(GATE_TEXTS[part]) - set(["login_code"] if part == "comet" else []))
+        if unknown:
+            raise CrashPlanInputError("gate.%s" % part, "unknown key%s %s (known: %s)" % (
+                "s" if len(unknown) > 1 else "", ", ".join(str(k) for k in unknown),
+                ", ".join(sorted(GATE_BOOLS[part] + GATE_TEXTS[part] + (("login_code",) if part == "comet" else ())))))
+        values = dict(given)
+        for key in GATE_BOOLS[part]:
+            if values.get(key) is not None:
+                values[key] = _gate_bool(values[key], "gate.%s.%s" % (part, key))
+            else:
+                values.pop(key, None)
+        for key in GATE_TEXTS[part]:
+            if values.get(key) is not None and not isinstance(values[key], str):
+                raise CrashPlanInputError("gate.%s.%s" % (part, key), "must be a string")
+        if part == "comet" and values.get("login_code") is not None:
+            code = values["login_code"]
+            if isinstance(code, str) and code.strip().lstrip("-").isascii() and code.strip().lstrip("-").isdigit() \
+                    and len(code.strip()) <= 6:
+                code = int(code.strip())
+            if isinstance(code, bool) or not isinstance(code, int) or not -1 <= code <= 9999:
+                raise CrashPlanInputError("gate.comet.login_code", "%r is not a login status code (an integer from -1, "
+                                          "the number in parentheses of 'backup-tool login status')"
+                                          % (code if not isinstance(code, str) else code[:40],))
+            values["login_code"] = code
+        out[part] = values
+    return enabled, out["comet"], out["server"]
+
+
 def decide_gate(present, enabled=True, comet=None, server=None):
     """Whether CrashPlan may be removed now, and why (not).
 
@@ -746,9 +805,9 @@ def decide_gate(present, enabled=True, comet=None, server=None):
     server: {required (bool), checked (bool), error (str), known (bool), account, require_backup (bool),
              last_backup_ok (bool), last_backup (str)}.
     Returns {open, reason, checks: [{check, ok, detail}]}; `open` is False whenever CrashPlan is absent (nothing to do).
+    Inputs are strict (gate_inputs): a value of the wrong type raises CrashPlanInputError naming it.
     """
-    comet = comet or {}
-    server = server or {}
+    enabled, comet, server = gate_inputs(enabled, comet, server)
     checks = []
 
     def check(name, ok, detail):

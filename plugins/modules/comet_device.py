@@ -34,11 +34,20 @@ options:
     description:
       - The name to give the device (1 to 255 characters, no control characters, no leading or trailing space).
       - Left as it is when omitted.
+      - A name another device of the account already has (NFC and NFD spellings alike) is refused, since a device
+        found by name must be one; see O(allow_duplicate_name).
     type: str
+  allow_duplicate_name:
+    description:
+      - Give the device O(name) even when another device of the account has that name. Those devices can then only
+        be told apart by their ID.
+    type: bool
+    default: false
   state:
     description:
       - V(present) checks that the device exists and sets O(name).
-      - V(absent) revokes the device. A device that is already gone is not an error.
+      - V(absent) revokes the device. A device that is already gone is not an error; a O(device_name) several devices
+        share is one (as with V(present)) - use O(device_id).
     type: str
     choices: [present, absent]
     default: present
@@ -113,10 +122,12 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
+    CometAmbiguousError,
     CometInputError,
     account_error,
     api_counters,
     check_name,
+    connection_problem,
     device_summary,
     find_device,
     live_connections,
@@ -127,6 +138,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_settings import
 def main():
     argument_spec = comet_device_argument_spec(
         name=dict(type="str"),
+        allow_duplicate_name=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
     module = AnsibleModule(
@@ -140,8 +152,12 @@ def main():
     try:
         check_name(account, "account")
         check_name(p["name"], "name")
+        check_name(p["device_name"], "device_name")
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
+    problem = connection_problem(p)
+    if problem:
+        module.fail_json(msg=problem, **result)
 
     if p["state"] == "absent":
         client = CometAdminClient.from_module(module)
@@ -149,6 +165,8 @@ def main():
             profile, dummy = client.get_profile_and_hash(account)
             try:
                 device_id, device = find_device(profile, p["device_id"], p["device_name"])
+            except CometAmbiguousError:
+                raise  # several devices have that name: which one to revoke is not ours to guess
             except CometInputError:
                 result["api"] = api_counters(client)
                 module.exit_json(**result)
@@ -161,13 +179,14 @@ def main():
             result["api"] = api_counters(client)
             module.exit_json(**result)
         except CometInputError as exc:
+            result["api"] = api_counters(client)
             module.fail_json(msg=str(exc), **result)
         except CometApiError as exc:
             result["api"] = api_counters(client)
             module.fail_json(msg=account_error(exc, account), **result)
 
     def plan(profile):
-        return set_device_name(profile, p["device_id"], p["device_name"], p["name"])
+        return set_device_name(profile, p["device_id"], p["device_name"], p["name"], p["allow_duplicate_name"])
 
     def report(update, found, online):
         device_id = found["device_id"]

@@ -130,6 +130,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     account_error,
     api_counters,
+    connection_problem,
     device_summary,
     find_device,
     item_folders,
@@ -168,6 +169,14 @@ def items_of(profile, device_id):
     return out
 
 
+def _number(value):
+    """A stored time as an int; anything else 0 (a reader survives whatever the server holds)."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def last_jobs(jobs, backups_only=False, working_only=False):
     """The latest job of each device (of any classification, only backup jobs, or only backup jobs that backed the
     data up), in the module's terms."""
@@ -176,7 +185,7 @@ def last_jobs(jobs, backups_only=False, working_only=False):
         device_id = job.get("DeviceID")
         if not device_id or (backups_only and not is_backup(job)) or (working_only and not is_working(job.get("Status"))):
             continue
-        key = (int(job.get("StartTime") or 0), int(job.get("EndTime") or 0), str(job.get("GUID") or ""))
+        key = (_number(job.get("StartTime")), _number(job.get("EndTime")), str(job.get("GUID") or ""))
         if device_id not in out or key > out[device_id][0]:
             out[device_id] = (key, job)
     return dict((d, {
@@ -201,8 +210,11 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[("device_id", "device_name")],
                            supports_check_mode=True)
     p = module.params
-    client = CometAdminClient.from_module(module)
     result = dict(changed=False)
+    problem = connection_problem(p)
+    if problem:
+        module.fail_json(msg=problem, **result)
+    client = CometAdminClient.from_module(module)
     try:
         profile, dummy = client.get_profile_and_hash(p["account"])
         devices = profile.get("Devices") or {}

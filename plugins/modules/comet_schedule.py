@@ -196,6 +196,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_device_module i
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     check_name,
+    connection_problem,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_schedule import (
     describe_all,
@@ -232,6 +233,9 @@ def main():
     )
     p = module.params
     result = dict(changed=False, refetched=False)
+    problem = connection_problem(p)
+    if problem:
+        module.fail_json(msg=problem, **result)
     try:
         check_name(p["account"], "account")
         wanted = schedules_to_comet(p["schedules"], p["random_delay"]) if p["schedules"] is not None else None

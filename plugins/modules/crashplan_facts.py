@@ -54,6 +54,10 @@ options:
       - Inputs of the health gate. Keys C(enabled) (bool, default true), C(comet) (C(installed), C(version),
         C(device_id), C(login_code), C(login_text)) and C(server) (C(required), C(error), C(known), C(account),
         C(require_backup), C(last_backup_ok), C(last_backup)).
+      - The inputs are strict - C(enabled) must be a boolean (the string V(false) is an error, not a disabled gate);
+        the other flags are booleans or the strings V(true)/V(false) (V(yes)/V(no), V(on)/V(off), V(1)/V(0)) read
+        for what they say; C(login_code) is an integer; the texts are strings; an unknown key is an error. A bad
+        input fails naming it (for example C(gate.comet.login_code)).
     type: dict
 seealso:
   - module: unil.backup.comet_info
@@ -162,7 +166,15 @@ def main():
     result = dict(changed=False, crashplan=facts)
     if p["gate"] is not None:
         gate = p["gate"]
-        result["gate"] = cp.decide_gate(facts["present"], bool(gate.get("enabled", True)), gate.get("comet") or {}, gate.get("server") or {})
+        unknown = sorted(set(gate) - set(["enabled", "comet", "server"]))
+        if unknown:
+            module.fail_json(msg="gate: unknown key%s %s (known: comet, enabled, server)" % (
+                "s" if len(unknown) > 1 else "", ", ".join(str(k) for k in unknown)))
+        try:
+            # strict inputs (gate_inputs): a string "false" or a login_code "abc" is an error naming it, never truthy
+            result["gate"] = cp.decide_gate(facts["present"], gate.get("enabled", True), gate.get("comet"), gate.get("server"))
+        except cp.CrashPlanInputError as err:
+            module.fail_json(msg=str(err))
     module.exit_json(**result)
 
 
