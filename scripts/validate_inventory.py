@@ -115,7 +115,7 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, str):
-        return str.__str__(value) if type(value) is not str else value
+        return str.__str__(value) if type(value) is not str else value  # pylint: disable=unidiomatic-typecheck
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
@@ -406,7 +406,7 @@ class Validator(object):
     def account(self, host, hv):
         accounts = [(v, self.literal(hv, v)) for v in ("comet_config_account", "comet_client_username")]
         set_ = [(v, a) for v, a in accounts if a not in (None, "")]
-        if not set_ and not any(has_template(hv.get(v)) for v, _ in accounts):
+        if not set_ and not any(has_template(hv.get(v)) for v, dummy in accounts):
             self.add(Error(None, "host %s" % host, "comet_client_username",
                            "no Comet account: set comet_client_username (or comet_config_account) in the "
                            "department's group_vars"), host=host)
@@ -521,7 +521,7 @@ class Validator(object):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("inventories", nargs="*", help="inventory directories (default: every one under inventories/)")
     parser.add_argument("--json", action="store_true", help="one JSON document: {inventory: [errors]}")
     args = parser.parse_args(argv)

@@ -424,7 +424,7 @@ class _Handler(BaseHTTPRequestHandler):
             body.extend(chunk)
             if self.rfile.readline(3) not in (b"\r\n", b"\n"):
                 raise ApiError(400, "Malformed chunked body (no CRLF after a chunk)")
-        for _ in range(100):  # trailer section, up to the empty line
+        for dummy in range(100):  # trailer section, up to the empty line
             line = self.rfile.readline(8192)
             if line in (b"\r\n", b"\n", b""):
                 break

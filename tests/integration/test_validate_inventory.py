@@ -125,21 +125,21 @@ def test_every_case_of_the_corpus_is_expected():
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_the_mistake_is_named(case, corpus):
-    by_case, _, _ = corpus
+    by_case, dummy, dummy2 = corpus
     errors = by_case[case]
     if case in PENDING and not errors:
         pytest.xfail(PENDING[case])
     expected = EXPECTED[case]
     got = [(e["file"], e["where"], e["var"]) for e in errors]
-    assert got == [(f, w, v) for f, w, v, _, _ in expected], json.dumps(errors, indent=1)
-    for error, (_, _, _, message, hosts) in zip(errors, expected):
+    assert got == [(f, w, v) for f, w, v, dummy, dummy2 in expected], json.dumps(errors, indent=1)
+    for error, (dummy, dummy2, dummy3, message, hosts) in zip(errors, expected):
         assert re.search(message, error["message"]), error
         if hosts is not None:
             assert error["hosts"] == hosts, error
 
 
 def test_the_run_fails_and_names_everything_in_text(corpus):
-    _, proc, text = corpus
+    dummy, proc, text = corpus
     assert proc.returncode == 1 and text.returncode == 1, text.stderr
     lines = text.stdout.splitlines()
     assert any(line.startswith("ERROR tests/integration/fixtures/bad_inventories/misspelled-account/"
@@ -149,7 +149,7 @@ def test_the_run_fails_and_names_everything_in_text(corpus):
 
 
 def test_no_secret_is_ever_printed(corpus):
-    _, proc, text = corpus
+    dummy, proc, text = corpus
     for out in (proc.stdout, proc.stderr, text.stdout, text.stderr):
         for secret in SECRETS:
             assert secret not in out, "a secret value was printed"

@@ -125,7 +125,7 @@ class Schema(object):
             return ""
         m = _ARRAY.match(t)
         if m:
-            return [self.zero(m.group(2)) for _ in range(int(m.group(1)))]
+            return [self.zero(m.group(2)) for dummy in range(int(m.group(1)))]
         return None  # pointer, slice, map, interface
 
     # --- decode + re-encode ------------------------------------------------
@@ -183,7 +183,7 @@ class Schema(object):
             if len(value) > int(m.group(1)):
                 raise SchemaError(path, "more than %s items" % m.group(1))
             out = [self.normalize(m.group(2), item, _join(path, i)) for i, item in enumerate(value)]
-            return out + [self.zero(m.group(2)) for _ in range(int(m.group(1)) - len(out))]
+            return out + [self.zero(m.group(2)) for dummy in range(int(m.group(1)) - len(out))]
         m = _MAP.match(t)
         if m:
             if not isinstance(value, dict):

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, UNIL
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -240,7 +239,7 @@ def dumps(schema):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("cometsdk", help="path of cometsdk.go (github.com/CometBackup/comet-go-sdk)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "comet_schema.json"))
     parser.add_argument("--source-ref", default=None, help="the SDK commit the file comes from (recorded)")
