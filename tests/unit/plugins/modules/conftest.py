@@ -9,9 +9,7 @@ import json
 
 import pytest
 
-from ansible.module_utils import _internal as module_internal
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.unil.backup.tests.unit.plugins.modules.module_testlib import run_in_process
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "admin-secret-Zq9"
@@ -60,24 +58,10 @@ class Runner:
         self.capsys = capsys
 
     def __call__(self, module_name, args, check_mode=False, diff=True):
-        module = importlib.import_module("ansible_collections.unil.backup.plugins.modules." + module_name)
         full = dict(server_url=self.server.url, admin_username=ADMIN, admin_password=ADMIN_PASSWORD,
                     lock_dir=str(self.lock_dir), _ansible_check_mode=check_mode, _ansible_diff=diff)
         full.update(args)
-        self.capsys.readouterr()
-        # warnings are process-global in ansible-core: start each in-process run with none
-        module_warnings._global_warnings.clear()  # pylint: disable=protected-access
-        module_warnings._global_deprecations.clear()  # pylint: disable=protected-access
-        # a test that imported controller code (ansible.errors...) earlier in the session marks the process as the
-        # controller, and module warnings then go to the display instead of the result: run as a module does
-        controller, module_internal.is_controller = module_internal.is_controller, False
-        try:
-            with patch_module_args(full):
-                with pytest.raises(SystemExit):
-                    module.main()
-        finally:
-            module_internal.is_controller = controller
-        out = self.capsys.readouterr().out
+        out = run_in_process(self.capsys, module_name, full)
         result = json.loads(out)
         assert ADMIN_PASSWORD not in out, "the admin password leaked into the result"
         return result

@@ -5,7 +5,6 @@
 exactly what it says. Run in-process against the Comet Server stand-in and the in-memory mock (conftest.py)."""
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -13,9 +12,7 @@ import re
 import pytest
 import yaml
 
-from ansible.module_utils import _internal as module_internal
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.unil.backup.tests.unit.plugins.modules.module_testlib import run_in_process, subset
 
 ACCOUNT = "lab"
 # every endpoint that changes something on the server
@@ -52,17 +49,7 @@ def writes(server):
 
 def run_plain(capsys, module_name, args):
     """A module without the Comet connection options (crashplan_facts), in-process."""
-    module = importlib.import_module("ansible_collections.unil.backup.plugins.modules." + module_name)
-    capsys.readouterr()
-    module_warnings._global_warnings.clear()  # pylint: disable=protected-access
-    controller, module_internal.is_controller = module_internal.is_controller, False
-    try:
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                module.main()
-    finally:
-        module_internal.is_controller = controller
-    return json.loads(capsys.readouterr().out)
+    return json.loads(run_in_process(capsys, module_name, args))
 
 
 def inject(server, spec):
@@ -82,16 +69,6 @@ def inject(server, spec):
         if type(exc).__name__ != "SchemaError":
             raise
         pytest.skip("the stand-in refuses to store this, as Comet's decoder would (%s): the mock holds it" % exc)
-
-
-def subset(expected, actual, path="result"):
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), "%s: %r is not a dict" % (path, actual)
-        for key, value in expected.items():
-            assert key in actual, "%s.%s missing in %r" % (path, key, actual)
-            subset(value, actual[key], "%s.%s" % (path, key))
-    else:
-        assert expected == actual, "%s: expected %r, got %r" % (path, expected, actual)
 
 
 def test_corpus_size():

@@ -12,6 +12,8 @@ import unicodedata
 import pytest
 import yaml
 
+from ansible_collections.unil.backup.tests.unit.plugins.modules.module_testlib import subset
+
 ACCOUNT = "lab"  # the account conftest.py creates
 
 WRITE = "set-user-profile-hash"
@@ -27,16 +29,6 @@ def warning_texts(result):
     for warning in result.get("warnings", []):
         out.append(warning if isinstance(warning, str) else warning.get("event", {}).get("msg", str(warning)))
     return out
-
-
-def subset(expected, actual, path="result"):
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), "%s: %r is not a dict" % (path, actual)
-        for key, value in expected.items():
-            assert key in actual, "%s.%s missing in %r" % (path, key, actual)
-            subset(value, actual[key], "%s.%s" % (path, key))
-    else:
-        assert expected == actual, "%s: expected %r, got %r" % (path, expected, actual)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
