@@ -105,14 +105,16 @@ def device_view(profile, device_id):
 # ------------------------------------------------------------------------------------ protected item and its rule
 
 def set_protected_item(profile, account, device_id=None, device_name=None, item_name=None, folders=None,
-                       folders_mode="replace", vault=None, now=0, defaults=True):
+                       folders_mode="replace", vault=None, now=0, defaults=True, keep_folders=False):
     """The device's files-and-folders protected item, its folders (INCLUDE*) and its backup rule to the vault.
 
     The item is found by name among the device's file items, else the device's only file item (renamed), else it
     is created with a deterministic key; the rule to the vault is created when the item has none.
     ``defaults`` True (comet_profile): an omitted ``item_name`` or ``folders`` is the UNIL default for the device's
     OS. False: an omitted ``item_name`` keeps the name of the item found, omitted ``folders`` keep the stored
-    folders; a new item still gets the UNIL name and folders."""
+    folders; a new item still gets the UNIL name and folders.
+    ``keep_folders`` True: the folders are written only when the item is created here; the folders of an item that
+    exists are the person's and stay as stored (the change's ``kept`` then says what would have been written)."""
     device_id, device = find_device(profile, device_id, device_name)
     os_name = device_os(device_id, device)
     default_name = PROTECTED_ITEM_NAMES[os_name]
@@ -148,6 +150,7 @@ def set_protected_item(profile, account, device_id=None, device_name=None, item_
     original = deep(item)
     if not same_name(item.get("Description"), name):  # an NFD spelling of the name is the name: kept as stored
         item["Description"] = name
+    kept = None
     if wanted is not None:
         def folder_key(path):
             return fold_path(path, os_name)
@@ -156,7 +159,12 @@ def set_protected_item(profile, account, device_id=None, device_name=None, item_
             stored = item_folders(item)
             stored_keys = [folder_key(f) for f in stored]
             wanted = stored + [f for f in wanted if folder_key(f) not in stored_keys]
-        item["EngineProps"] = set_props_values(item.get("EngineProps") or {}, INCLUDE_PREFIX, wanted, folder_key)
+        props = set_props_values(item.get("EngineProps") or {}, INCLUDE_PREFIX, wanted, folder_key)
+        if keep_folders and "item" not in created:
+            if props != (item.get("EngineProps") or {}):
+                kept = {"stored": item_folders(item), "wanted": item_folders({"EngineProps": props})}
+        else:
+            item["EngineProps"] = props
     item_changed = _without_times(item) != _without_times(original)
     if item_changed:
         item["ModifyTime"] = now
@@ -170,7 +178,7 @@ def set_protected_item(profile, account, device_id=None, device_name=None, item_
         }
         created.append("rule")
     return profile, {"setting": "item", "changed": bool(created) or item_changed, "device_id": device_id,
-                     "item_id": item_id, "vault_id": vault_id, "rule_id": rule_id, "created": created}
+                     "item_id": item_id, "vault_id": vault_id, "rule_id": rule_id, "created": created, "kept": kept}
 
 
 def item_view(profile, found):
@@ -276,6 +284,9 @@ def exclusions_view(profile, found):
 # name them as comet_exclusions does.
 EXCLUSION_OPTIONS = {"globs": "exclude_globs", "regexes": "exclude_regexes"}
 SETTINGS_HINT = "set item_defaults or folders to create it"
+# The settings a person may change in their client (the service's activation guide): with comet_device_settings'
+# set_once, written when this task creates the device's protected item (the schedule: its backup rule), then theirs.
+PERSON_SETTINGS = ("folders", "schedule", "exclusions")
 
 
 def settings_request(params):
@@ -294,6 +305,11 @@ def settings_request(params):
         check_regex(regex, EXCLUSION_OPTIONS["regexes"])
     state = params.get("exclusions_state") or "present"
     defaults = bool(params.get("exclusions_defaults"))
+    set_once = list(params.get("set_once") or [])
+    unknown = [s for s in set_once if s not in PERSON_SETTINGS]
+    if unknown:
+        raise CometInputError("set_once", "%s: not a setting a person owns (choose among %s)"
+                              % (", ".join(repr(s) for s in unknown), ", ".join(PERSON_SETTINGS)))
     return {
         "account": params["account"],
         "device_id": params["device_id"],
@@ -315,6 +331,7 @@ def settings_request(params):
         "exclusions_state": state,
         "exclusions_defaults": defaults,
         "accent_workaround": params.get("accent_workaround", True) is not False,
+        "set_once": set_once,
     }
 
 
@@ -322,11 +339,16 @@ def apply_settings(profile, request, now):
     """Every setting of ``request`` (settings_request()) on ``profile``, in this order: device name, protected item
     (when ``request["item"]``), schedule (when schedules or missed-job options are given), user-level exclusions
     (when asked). The schedule and the exclusions go to the item the item step found or created (also in check
-    mode, where it exists only in this copy). Returns (profile, found): found has device_id, item_id, rule_id,
-    vault_id (None when there is no item), created, warnings, workarounds and ``changes``, the change description of
+    mode, where it exists only in this copy). The settings in ``request["set_once"]`` are applied only when this
+    call creates the item (the schedule: the item's rule); otherwise they stay as the person set them, and what
+    would have been written is in ``kept``. Returns (profile, found): found has device_id, item_id, rule_id,
+    vault_id (None when there is no item), created, warnings, workarounds, kept ({setting: {"stored", "wanted"}}, the
+    person's settings that differ from the request and were left alone) and ``changes``, the change description of
     each setting applied, in order."""
     device_id = request["device_id"]
+    set_once = request.get("set_once") or ()
     changes = []
+    kept = {}
     profile, change = set_device_name(profile, device_id, name=request["name"],
                                       allow_duplicate_name=request.get("allow_duplicate_name", False))
     changes.append(change)
@@ -335,26 +357,44 @@ def apply_settings(profile, request, now):
     if request["item"]:
         profile, change = set_protected_item(profile, request["account"], device_id, item_name=request["item_name"],
                                              folders=request["folders"], folders_mode=request["folders_mode"],
-                                             vault=request["vault"], now=now, defaults=request["item_defaults"])
+                                             vault=request["vault"], now=now, defaults=request["item_defaults"],
+                                             keep_folders="folders" in set_once)
         changes.append(change)
         item_id, rule_id, created = change["item_id"], change["rule_id"], change["created"]
+        if change.get("kept"):
+            kept["folders"] = change["kept"]
     if request["schedules"] is not None or request["triggers"]:
-        profile, change = set_schedule(profile, device_id, item_name=request["item_name"], vault=request["vault"],
-                                       schedules=request["schedules"], triggers=request["triggers"], now=now,
-                                       item_id=item_id, rule_id=rule_id, hint=SETTINGS_HINT)
-        changes.append(change)
+        keep = "schedule" in set_once and "rule" not in created
+        trial, change = set_schedule(deep(profile) if keep else profile, device_id, item_name=request["item_name"],
+                                     vault=request["vault"], schedules=request["schedules"],
+                                     triggers=request["triggers"], now=now, item_id=item_id, rule_id=rule_id,
+                                     hint=SETTINGS_HINT)
         item_id, rule_id = change["item_id"], change["rule_id"]
+        if not keep:
+            profile = trial
+            changes.append(change)
+        elif change["changed"]:
+            kept["schedule"] = {"stored": _schedule_terms(profile, change), "wanted": _schedule_terms(trial, change)}
     warnings, workarounds = [], {}
     if request["exclusions"]:
+        keep = "exclusions" in set_once and "item" not in created
         try:
-            profile, change = set_user_exclusions(
-                profile, device_id, item_name=request["item_name"], globs=request["globs"], regexes=request["regexes"],
-                state=request["exclusions_state"], defaults=request["exclusions_defaults"],
-                accent_workaround=request["accent_workaround"], now=now, item_id=item_id, hint=SETTINGS_HINT)
+            trial, change = set_user_exclusions(
+                deep(profile) if keep else profile, device_id, item_name=request["item_name"],
+                globs=request["globs"], regexes=request["regexes"], state=request["exclusions_state"],
+                defaults=request["exclusions_defaults"], accent_workaround=request["accent_workaround"], now=now,
+                item_id=item_id, hint=SETTINGS_HINT)
         except CometInputError as exc:
             raise exc.renamed(EXCLUSION_OPTIONS)
-        changes.append(change)
-        item_id, warnings, workarounds = change["item_id"], change["warnings"], change["workarounds"]
+        item_id = change["item_id"]
+        if not keep:
+            profile = trial
+            changes.append(change)
+            warnings, workarounds = change["warnings"], change["workarounds"]
+        elif change["changed"]:
+            stored, wanted = exclusions_view(profile, change), exclusions_view(trial, change)
+            kept["exclusions"] = {"stored": {"globs": stored["globs"], "regexes": stored["regexes"]},
+                                  "wanted": {"globs": wanted["globs"], "regexes": wanted["regexes"]}}
     if item_id is None:
         # nothing asked about the item: report the one the other settings would use, if there is one
         device = profile["Devices"][device_id]
@@ -370,8 +410,13 @@ def apply_settings(profile, request, now):
             rule_id = None
     vault_id = profile["BackupRules"][rule_id].get("Destination") if rule_id is not None else None
     found = {"device_id": device_id, "item_id": item_id, "rule_id": rule_id, "vault_id": vault_id, "created": created,
-             "warnings": warnings, "workarounds": workarounds, "changes": changes}
+             "warnings": warnings, "workarounds": workarounds, "changes": changes, "kept": kept}
     return profile, found
+
+
+def _schedule_terms(profile, change):
+    view = schedule_view(profile, change)
+    return {"schedules": view.get("schedules", []), "event_triggers": view.get("event_triggers", {})}
 
 
 def settings_views(profile, found):

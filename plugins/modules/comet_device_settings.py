@@ -178,6 +178,20 @@ options:
         normalisation form (see M(unil.backup.comet_exclusions)).
     type: bool
     default: true
+  set_once:
+    description:
+      - The settings a person may change in their Comet Backup client (the service's activation guide - add or remove
+        folders, choose when backups run, re-enable folders excluded by default) that this task writes only when it
+        creates the device's protected item (V(schedule) - when it creates the item's backup rule). On an item that
+        exists they stay as the person set them, and RV(kept) says what this task would have written instead.
+      - V(folders) - O(folders) (or the UNIL folders of O(item_defaults)); V(schedule) - O(schedules) and the
+        missed-job options; V(exclusions) - the user-level exclusions.
+      - A setting not listed is enforced - written on every run. Only takes effect when the protected item is managed
+        (O(item_defaults) or O(folders)); without it nothing is created, so these settings are never written.
+    type: list
+    elements: str
+    choices: [folders, schedule, exclusions]
+    default: []
   start_backup:
     description:
       - Start the first backup of the device (C(dispatcher/run-backup) for the item's backup rule) right after this
@@ -215,6 +229,20 @@ EXAMPLES = r"""
     run_missed_on_boot: true
     exclusions_defaults: true
   delegate_to: localhost
+
+- name: The UNIL defaults when the device's item is created, afterwards the person's own folders, schedule and exclusions
+  unil.backup.comet_device_settings:
+    account: lab-chimie
+    device_id: "{{ comet_client_device_id }}"
+    item_defaults: true
+    schedules:
+      - frequency: daily
+        at: "12:00"
+    exclusions_defaults: true
+    set_once: [folders, schedule, exclusions]
+  delegate_to: localhost
+  register: settings
+  # settings.kept shows what the person changed and this task left alone
 
 - name: Only add a folder and a scratch exclusion, leave the rest as stored
   unil.backup.comet_device_settings:
@@ -297,6 +325,15 @@ workarounds:
   description: Each accented exclusion and the regex written for it (null when none was written).
   returned: success
   type: dict
+kept:
+  description:
+    - The settings of O(set_once) the person changed and this task left alone, each with what is stored and what
+      this task would have written - for O(set_once=[folders]) the folders, for V(schedule) the schedules and
+      event triggers in M(unil.backup.comet_schedule)'s terms, for V(exclusions) the globs and regexes. Empty when
+      they are as this task would write them, or were written by it.
+  returned: success
+  type: dict
+  sample: {folders: {stored: [/home, /srv/data], wanted: [/home]}}
 changes:
   description: The settings this task changed, among V(name), V(item), V(schedule), V(exclusions).
   returned: success
@@ -350,6 +387,7 @@ def _result(after, found):
         globs=view.get("globs", []),
         regexes=view.get("regexes", []),
         workarounds=found["workarounds"],
+        kept=found.get("kept") or {},
     )
 
 
@@ -384,6 +422,7 @@ def main():
         exclusions_defaults=dict(type="bool", default=False),
         exclusions_state=dict(type="str", choices=["present", "absent", "exact"], default="present"),
         accent_workaround=dict(type="bool", default=True),
+        set_once=dict(type="list", elements="str", choices=["folders", "schedule", "exclusions"], default=[]),
         start_backup=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -348,7 +348,8 @@ def test_role_one_settings_call_per_host(server, tmp_path):
 
     for label, round_number, expect_writes in (("first apply", 1, 4), ("no-op", 1, 0), ("one change", 2, 4)):
         start = len(server.log)
-        rc, out = playbook(server, tmp_path, "comet_config_role.yml", "parallel.yml", {"comet_round": round_number}, *limit)
+        rc, out = playbook(server, tmp_path, "comet_config_role.yml", "parallel.yml",
+                           {"comet_round": round_number, "comet_enforce": ["folders", "schedule", "exclusions"]}, *limit)
         assert rc == 0, out
         figures = log_figures(server.log[start:])
         print("role, %s: profile reads %d, profile writes %d (refused %d), other calls %s" % ((label,) + figures))
@@ -369,3 +370,64 @@ def test_role_one_settings_call_per_host(server, tmp_path):
         [rule] = [v for v in profile["BackupRules"].values() if v.get("Source") == item_id]
         assert essential(rule["Schedules"]) == [{"FrequencyType": 8011, "SecondsPast": 43200, "Offset": 0, "RandomDelaySecs": 1800}]
         assert rule["EventTriggers"] == {"OnPCBootIfLastJobMissed": True}
+
+
+def test_role_keeps_what_the_person_changed(server, tmp_path):
+    """The service's guide tells each person they may add or remove folders, choose when backups run and re-enable
+    the folders excluded by default. The role writes its defaults when the device's item is created, then leaves the
+    person's own folders, schedule and exclusions alone (and says so); comet_config_enforce restores them."""
+    host = "par-01"
+    server.state.add_device(ACCOUNT, "dev-" + host, host, platform=LINUX, client_version="24.6.0")
+    limit = ("--limit", host)
+    everything = ["folders", "schedule", "exclusions"]
+
+    def run(extra, *options):
+        start = len(server.log)
+        rc, out = playbook(server, tmp_path, "comet_config_role.yml", "parallel.yml", dict({"comet_round": 1}, **extra),
+                           *(limit + options))
+        assert rc == 0, out
+        return out, log_figures(server.log[start:]), role_results(out)[host]
+
+    def item_and_rule():
+        profile = server.state.get_profile(ACCOUNT)
+        [(item_id, item)] = [(k, v) for k, v in profile["Sources"].items() if v.get("OwnerDevice") == "dev-" + host]
+        [rule] = [v for v in profile["BackupRules"].values() if v.get("Source") == item_id]
+        return item, rule
+
+    out, figures, result = run({})
+    assert figures[:2] == (1, 1) and result["changed"] is True and result["kept"] == {}, out
+
+    def person_edits(profile):
+        """What the person does in the client, stored as its save stores it: a folder added, the site's exclusion
+        removed, the backup moved to 20:00."""
+        [item] = [v for v in profile["Sources"].values() if v.get("OwnerDevice") == "dev-" + host]
+        item["EngineProps"]["INCLUDE9"] = "/srv/mine"
+        for key in [k for k in item["EngineProps"] if k.startswith("EXCLUDE")]:
+            del item["EngineProps"][key]
+        for rule in profile["BackupRules"].values():
+            rule["Schedules"][0]["SecondsPast"] = 20 * 3600
+
+    server.state.change_profile(ACCOUNT, person_edits)
+    edited = server.state.get_profile(ACCOUNT)
+
+    out, figures, result = run({})
+    assert figures[:2] == (1, 0), out
+    assert server.state.get_profile(ACCOUNT) == edited
+    assert result["changed"] is False and sorted(result["kept"]) == sorted(everything), result
+    assert result["kept"]["folders"] == {"stored": ["/home", "/srv/mine", "/srv/%s/r1" % host],
+                                         "wanted": ["/home", "/srv/%s/r1" % host]}
+    assert "the person's own folders, schedule, exclusions left as they set them" in out, out
+
+    # what enforcing would override, without writing
+    out, figures, result = run({"comet_enforce": everything}, "--check", "--diff")
+    assert figures[:2] == (1, 0) and server.state.get_profile(ACCOUNT) == edited
+    assert result["changed"] is True and result["kept"] == {}
+    assert re.search(r"^-\s+\"/srv/mine\"", out, re.M) and re.search(r"^-\s+\"SecondsPast\": 72000|^-\s+\"at\": \"20:00\"",
+                                                                     out, re.M), out
+
+    out, figures, result = run({"comet_enforce": everything})
+    assert figures[:2] == (1, 1) and result["changed"] is True, out
+    item, rule = item_and_rule()
+    assert sorted(v for k, v in item["EngineProps"].items() if k.startswith("INCLUDE")) == ["/home", "/srv/%s/r1" % host]
+    assert [v for k, v in item["EngineProps"].items() if k.startswith("EXCLUDE")] == ["/home/*/%s-r1" % host]
+    assert rule["Schedules"][0]["SecondsPast"] == 12 * 3600
