@@ -97,8 +97,13 @@ validate-inventory: ## check an inventory completely before its pull request (IN
 	python scripts/validate_inventory.py $(INVENTORY)
 
 .PHONY: test
-test: setup-idempotence lint sanity docs changelog-lint validate-inventory unit integration molecule ## everything CI runs
+test: setup-idempotence ## everything CI runs: checks + pytest beside the Molecule scenarios (scripts/test_streams.sh)
+	bash scripts/test_streams.sh
 	@echo "make test: all checks passed"
+
+.PHONY: test-serial
+test-serial: setup-idempotence lint sanity docs changelog-lint validate-inventory unit integration molecule ## the same, one target after the other
+	@echo "make test-serial: all checks passed"
 
 .PHONY: demo
 demo: ## the README's first command: stand-in server, 3 podman Debian hosts, playbooks/site.yml, fleet summary
