@@ -314,9 +314,8 @@ def settings_request(params):
         "account": params["account"],
         "device_id": params["device_id"],
         "name": params.get("name"),
-        # comet_device_settings without an allow_duplicate_name option (None) names as asked, as it always did; with
-        # the option (default false) a name another device has is refused, as comet_device does
-        "allow_duplicate_name": params.get("allow_duplicate_name") is not False,
+        # a name another device of the account has is refused unless asked, as comet_device refuses it
+        "allow_duplicate_name": bool(params.get("allow_duplicate_name")),
         "item": bool(params.get("item_defaults")) or params.get("folders") is not None,
         "item_defaults": bool(params.get("item_defaults")),
         "item_name": params.get("item_name"),

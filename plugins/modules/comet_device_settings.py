@@ -52,7 +52,15 @@ options:
     description:
       - The name to give the device (1 to 255 characters, no control characters, no leading or trailing space).
       - Left as stored when omitted.
+      - A name another device of the account already has (NFC and NFD spellings alike) is refused, as
+        M(unil.backup.comet_device) refuses it; see O(allow_duplicate_name).
     type: str
+  allow_duplicate_name:
+    description:
+      - Give the device O(name) even when another device of the account has that name. Those devices can then only
+        be told apart by their ID.
+    type: bool
+    default: false
   item_defaults:
     description:
       - "V(true) manages the protected item as M(unil.backup.comet_profile) does: an omitted O(item_name) is the UNIL
@@ -397,6 +405,7 @@ def main():
         account=dict(type="str", required=True),
         device_id=dict(type="str", required=True),
         name=dict(type="str"),
+        allow_duplicate_name=dict(type="bool", default=False),
         item_defaults=dict(type="bool", default=False),
         item_name=dict(type="str"),
         folders=dict(type="list", elements="str"),

@@ -140,8 +140,10 @@ def test_system_level_policy(run, server):
     result = run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "defaults": True, "state": "exact"})
     assert result["changed"], result
     assert len(result["exclusions"]["any"]) == 6 and len(result["exclusions"]["windows"]) == 40
-    assert len(result["exclusions"]["macos"]) == 27 and result["exclusions"]["linux"] == ["/tmp/.*"]
+    assert len(result["exclusions"]["macos"]) == 28 and result["exclusions"]["linux"] == ["/tmp/.*"]
     assert "/Users/.*/\\.DS_Store" in result["exclusions"]["macos"]
+    assert result["exclusions"]["macos"][-1] == ".*/Library/Metadata/CoreSpotlight/.*"
+    assert result["policy_id"] == "pol-unil" and result["policy_name"] == "UNIL"
     again = run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "defaults": True, "state": "exact"})
     assert not again["changed"]
     added = run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "system": {"linux": [".*/\\.cache/.*"]}},
@@ -150,6 +152,39 @@ def test_system_level_policy(run, server):
     assert run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "system": {"linux": [".*/\\.cache/.*"]}})["changed"]
     removed = run("comet_exclusions", {"level": "system", "policy_id": "pol-unil", "system": {"linux": ["/tmp/.*"]}, "state": "absent"})
     assert removed["exclusions"]["linux"] == [".*/\\.cache/.*"]
+
+
+def test_system_level_policy_by_name_and_optional_set(run, server):
+    server.state.add_policy("pol-unil", {"Description": "UNIL", "Policy": {}})
+    server.state.add_policy("pol-lab-1", {"Description": "Labs", "Policy": {}})
+    server.state.add_policy("pol-lab-2", {"Description": "Labs", "Policy": {}})
+    datavaults = ".*/Library/Containers/com.apple.mail/Data/DataVaults(/.*)?"
+    result = run("comet_exclusions", {"level": "system", "policy_name": "UNIL", "defaults": True,
+                                      "optional_defaults": ["datavaults"], "state": "exact"})
+    assert result["changed"] and result["policy_id"] == "pol-unil" and result["policy_name"] == "UNIL"
+    assert len(result["exclusions"]["macos"]) == 29 and result["exclusions"]["macos"][-1] == datavaults
+    stored = server.state.get_policy("pol-unil")["Policy"]["FileAndFolderMandatoryExclusions"]
+    assert {"Exclude": datavaults, "Regex": True, "RestrictOS": 4} in stored
+    assert server.log_count(endpoint="policies/list") == 1
+    # without the optional set, exact removes it
+    result = run("comet_exclusions", {"level": "system", "policy_name": "UNIL", "defaults": True, "state": "exact"}, check_mode=True)
+    assert result["changed"] and datavaults in result["diff"]["before"]["macos"] and datavaults not in result["diff"]["after"]["macos"]
+    # the optional set alone, without the UNIL set
+    result = run("comet_exclusions", {"level": "system", "policy_id": "pol-lab-1", "optional_defaults": ["datavaults"]})
+    assert result["exclusions"] == {"macos": [datavaults]}
+    writes = server.log_count(endpoint="policies/set")
+    for args, fragment in (({"policy_name": "Labs"}, "policy_name: 2 policies are named 'Labs' (IDs pol-lab-1, pol-lab-2)"),
+                           ({"policy_name": "Nope"}, "policy_name: no policy is named 'Nope'"),
+                           ({"policy_name": " "}, "policy_name: must not be empty"),
+                           ({"policy_id": ""}, "policy_id: must not be empty"),
+                           ({"policy_id": "pol-unil", "policy_name": "UNIL"}, "mutually exclusive"),
+                           ({}, "policy_id, policy_name"),
+                           ({"policy_id": "pol-unil", "optional_defaults": ["datavault"]}, "optional_defaults")):
+        result = run("comet_exclusions", dict(args, level="system", defaults=True))
+        assert result.get("failed") and fragment in result["msg"], (args, result["msg"])
+    assert server.log_count(endpoint="policies/set") == writes
+    result = run("comet_exclusions", {"account": ACCOUNT, "device_id": "dev-mac", "policy_name": "UNIL"})
+    assert result.get("failed") and "are for level=system" in result["msg"]
 
 
 def test_info(run, server):
@@ -233,9 +268,12 @@ def test_settings_write_what_the_four_modules_write(run, server):
     assert run("comet_exclusions", dict(common, globs=SETTINGS["exclude_globs"], regexes=SETTINGS["exclude_regexes"],
                                         defaults=True, state="exact"))["changed"]
     reads, writes = server.log_count(endpoint=READ), server.log_count(endpoint=WRITE)
-    result = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-twin"))
+    # the twin takes the same name, which comet_device_settings refuses unless asked
+    refused = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-twin"))
+    assert refused.get("failed") and "allow_duplicate_name" in refused["msg"] and server.log_count(endpoint=WRITE) == writes
+    result = run("comet_device_settings", dict(SETTINGS, account=ACCOUNT, device_id="dev-twin", allow_duplicate_name=True))
     assert result["changed"] and result["changes"] == ["name", "item", "schedule", "exclusions"]
-    assert (server.log_count(endpoint=READ) - reads, server.log_count(endpoint=WRITE) - writes) == (1, 1)
+    assert (server.log_count(endpoint=READ) - reads, server.log_count(endpoint=WRITE) - writes) == (2, 1)
     profile = server.state.get_profile(ACCOUNT)
     name, item, rule = _device_entries(profile, "dev-twin")
     assert (name, item, rule) == _device_entries(profile, "dev-lin")
