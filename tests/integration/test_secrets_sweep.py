@@ -1,0 +1,91 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Secrets sweep: sentinel passwords and tokens through every controller-side module and role at -vvv, the failing
+paths included (tests/integration/playbooks/secrets_sweep.yml). None may appear in the playbook's output, its log file,
+the stand-in's request log or state, or any file the run left. The host side (the .run installer answered on stdin,
+ps during the install, the files on the host) is the Molecule scenario comet_client_secrets."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import yaml
+
+from comet_server import CometServerStandIn
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PLAYBOOK = os.path.join(os.path.dirname(__file__), "playbooks", "secrets_sweep.yml")
+ACCOUNT = "lab-sweep"
+DEVICE = "dev-sweep-01"
+LINUX = {"os": "linux", "distribution": "Debian 12", "arch": "amd64", "version": "", "build": ""}
+
+pytestmark = pytest.mark.slow
+
+
+def sentinel(kind):
+    return "S3ntinel-%s-%s" % (kind, uuid.uuid4().hex[:12])
+
+
+def test_no_secret_anywhere_at_vvv(tmp_path):
+    secrets = {name: sentinel(name) for name in ("admin", "user", "wrong-admin", "wrong-user", "in-url")}
+    installer = tmp_path / "standin-installer.run"
+    installer.write_text("#!/bin/sh\necho a stand-in client build\n")
+    with CometServerStandIn(admin_users={"sweep-admin": secrets["admin"]}, tls=False, port=0,
+                            state_file=str(tmp_path / "standin-state.json"),
+                            installers={"linuxgeneric": str(installer)}) as server:
+        server.state.add_user(ACCOUNT, secrets["user"])
+        server.state.add_device(ACCOUNT, DEVICE, "sweep", platform=LINUX, client_version="24.6.0", online=True)
+        server.state.add_policy("policy-unil", {"Description": "UNIL", "Policy": {}})
+        sweep_dir = tmp_path / "sweep"
+        sweep_dir.mkdir()
+        extra = tmp_path / "connection.yml"
+        fd = os.open(str(extra), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            yaml.safe_dump({
+                "comet_server_url": server.url, "comet_admin_username": "sweep-admin",
+                "comet_admin_password": secrets["admin"], "comet_user_password": secrets["user"],
+                "sweep_wrong_admin_password": secrets["wrong-admin"], "sweep_wrong_user_password": secrets["wrong-user"],
+                "sweep_url_password": secrets["in-url"], "comet_account": ACCOUNT, "comet_device_id": DEVICE,
+                "comet_policy_id": "policy-unil", "sweep_dir": str(sweep_dir)}, f)
+        inventory = tmp_path / "inventory.yml"
+        inventory.write_text(yaml.safe_dump({"all": {"hosts": {"sweep": {
+            "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+        log = tmp_path / "ansible.log"
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
+                   ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+                   ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), ANSIBLE_LOG_PATH=str(log),
+                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0")
+        for name in ("COMET_SERVER_URL", "COMET_ADMIN_USERNAME", "COMET_ADMIN_PASSWORD"):
+            env.pop(name, None)
+        proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-vvv", "-i",
+                               str(inventory), "-e", "@" + str(extra), PLAYBOOK], cwd=str(tmp_path), env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900, check=False)
+        output = proc.stdout
+        request_log = json.dumps(server.log)
+        token_calls = server.log_count(endpoint="create-install-token")
+    # the run really went through every play, at -vvv, and the failures really failed
+    assert proc.returncode == 0, "\n".join(l for l in output.splitlines()[-60:] if not any(s in l for s in secrets.values()))
+    assert "ESTABLISH LOCAL CONNECTION" in output
+    for task in ("The fleet", "Every setting at once", "Show the host's settings", "Print the summary",
+                 "A wrong admin password", "A wrong user password for an install token",
+                 "The role with credentials inside its server URL", "The preflight refused it"):
+        assert "TASK [" in output and task in output, task
+    assert "403 Authentication failed" in output
+    assert token_calls == 2
+    # and no secret is anywhere
+    texts = {"playbook output": output, "ansible log": log.read_text(encoding="utf-8"), "stand-in request log": request_log}
+    for path in sorted(p for p in tmp_path.rglob("*") if p.is_file() and p.name != "connection.yml"):
+        texts[str(path.relative_to(tmp_path))] = path.read_bytes().decode("utf-8", "replace")
+    # the search itself finds a secret where one is: the extra-vars file the test wrote holds them all
+    held = (tmp_path / "connection.yml").read_text(encoding="utf-8")
+    assert all(secret in held for secret in secrets.values())
+    found = sorted("%s in %s" % (name, where) for where, text in texts.items()
+                   for name, secret in secrets.items() if secret in text)
+    print("secrets sweep: %d sentinels, %d texts and files searched, %d bytes of -vvv output: %d occurrences"
+          % (len(secrets), len(texts), len(output), len(found)))
+    assert not found, found
