@@ -48,6 +48,18 @@ def comet_gate_input(probe):
             "login_text": login.get("text", "")}
 
 
+def comet_two_factor_refusal(login, account, os="", action="none", relogin=False, output=""):
+    """Why a two-factor account cannot be installed or logged in unattended here ('' when nothing stands in the way).
+
+    ``login``: the ``account.login`` of unil.backup.comet_info (how the account logs in); ``output``: what an installer
+    or ``backup-tool login prompt`` printed, read for a TOTP demand when the account could not be read beforehand."""
+    if output and cc.mentions_two_factor(str(output)):
+        return cc.two_factor_message(str(account or ""), "the login answered that a TOTP code is required")
+    if login is not None and not isinstance(login, dict):
+        raise AnsibleFilterError("comet_two_factor_refusal: the input must be the account.login of unil.backup.comet_info")
+    return cc.two_factor_refusal(str(account or ""), login or {}, str(os or ""), str(action or ""), bool(relogin))
+
+
 def crashplan_gate(crashplan, enabled=True, comet=None, server=None):
     if not isinstance(crashplan, dict) or "present" not in crashplan:
         raise AnsibleFilterError("crashplan_gate: the input must be the crashplan facts of unil.backup.host_info or crashplan_facts")
@@ -62,5 +74,6 @@ class FilterModule(object):
             "comet_gate_input": comet_gate_input,
             "comet_regex_problems": comet_regex_problems,
             "comet_schedule_problems": comet_schedule_problems,
+            "comet_two_factor_refusal": comet_two_factor_refusal,
             "crashplan_gate": crashplan_gate,
         }

@@ -134,6 +134,61 @@ def plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgra
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Two-factor accounts. UserProfileConfig (GO): AllowPasswordLogin ("set this to false if the password alone should not
+# be sufficient") and AllowPasswordAndTOTPLogin ("TOTP is required to open the desktop app or the web interface");
+# a login that lacks the TOTP code fails with the message ERR_TOTP_REQUIRED (GO TOTPRequiredError). An unattended
+# installation or `backup-tool login prompt` has no one to read a code from an authenticator app.
+# ---------------------------------------------------------------------------------------------------------------
+TOTP_REQUIRED_ERROR = "ERR_TOTP_REQUIRED"
+_TWO_FACTOR_TEXT_RE = re.compile(r"ERR_TOTP_REQUIRED|\bTOTP\b|two[- ]factor|\b2FA\b|one[- ]time (?:pass)?code", re.IGNORECASE)
+
+
+def account_login(profile):
+    """How an account logs in, from its profile: {password, totp, two_factor_required}. ``two_factor_required``: the
+    password alone is refused and a TOTP code is asked for. A profile that does not say is read as the Comet default
+    (password login allowed, no TOTP)."""
+    profile = profile if isinstance(profile, dict) else {}
+    password = profile.get("AllowPasswordLogin")
+    password = True if password is None else bool(password)
+    totp = bool(profile.get("AllowPasswordAndTOTPLogin"))
+    return {"password": password, "totp": totp, "two_factor_required": totp and not password}
+
+
+def mentions_two_factor(text):
+    """Whether an installer's or ``backup-tool login prompt``'s output says a two-factor (TOTP) code was wanted."""
+    return bool(_TWO_FACTOR_TEXT_RE.search(text or ""))
+
+
+def two_factor_message(account, uses=""):
+    """The error for an account that needs a TOTP code where nobody can type one: names the account and the ways out.
+    ``uses`` says what would have logged in with the password alone (the Linux installer, backup-tool login prompt)."""
+    return ("the Comet account %s requires two-factor authentication (a TOTP code from an authenticator app at every "
+            "login with its password)%s, and an unattended installation cannot answer it. Ways out: install with a "
+            "single-use install token (Windows and macOS do by default, comet_client_windows_use_install_token and "
+            "comet_client_macos_use_install_token), which registers the device without a login; or register the "
+            "device to an account without two-factor authentication (an account for the machine or the department, "
+            "comet_client_username and comet_client_password); an administrator can also turn two-factor "
+            "authentication off for %s on the Comet Server." % (account, (": " + uses) if uses else "", account))
+
+
+def two_factor_refusal(account, login, os_name, action, relogin):
+    """The reason to refuse a host before any change, or '' when nothing would log in with the password alone.
+
+    ``login``: account_login() of the account (None when it could not be read: nothing is refused). ``os_name``:
+    linux, windows or macos. ``action``: the plan's action (install, upgrade, ...). ``relogin``: the plan logs the
+    client in again with ``backup-tool login prompt``. Linux installs answer the installer's login prompts with the
+    password; Windows and macOS installs use an install token, but a login repair is a password login everywhere."""
+    if not isinstance(login, dict) or not login.get("two_factor_required"):
+        return ""
+    uses = []
+    if os_name == "linux" and action == "install":
+        uses.append("the Linux installer (.run) logs in with the password on its prompts")
+    if relogin:
+        uses.append("backup-tool login prompt (the login repair of a logged-out client) logs in with the password")
+    return two_factor_message(account, "; ".join(uses)) if uses else ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Role comet_client: its variables checked and resolved at once, before any change (the cross-field checks that
 # meta/argument_specs.yml cannot express). Secrets come in as booleans only.
 # ---------------------------------------------------------------------------------------------------------------

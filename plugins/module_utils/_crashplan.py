@@ -343,6 +343,11 @@ def windows_facts(probe, log_dir="C:\\Windows\\Temp", extra_archives=None):
     present = bool(products or services)
     keep = [a["path"] for a in archives if a["exists"]] + [
         p for p in probe.get("existing_paths") or [] if _win_norm(p).endswith("\\.identity")]
+    for location in sorted(set(p["install_location"] for p in products if p["install_location"].strip())):
+        inner = [k for k in keep if _win_norm(k).startswith(_win_norm(location) + "\\")]
+        if inner:
+            keep.append("%s (the install folder: the uninstaller removes the application, the folder stays because it "
+                        "holds what is kept: %s)" % (location, ", ".join(inner)))
     keep.append("every file in C:\\Users (only CrashPlan's own log and cache folders may go)")
     return {
         "present": present,
@@ -450,6 +455,33 @@ def safe_removals(candidates, keep, listing):
     return sorted(remove), left
 
 
+def _without(text, paths):
+    """``text`` with every mention of ``paths`` (and what is under them) blanked: a command line that only names a
+    kept archive (a user copying it) is not CrashPlan running."""
+    for path in sorted(paths or [], key=len, reverse=True):
+        text = re.sub(re.escape(path) + r"(?=[/\s]|$)\S*", " ", text)
+    return text
+
+
+def install_dir_kept(install_dir, leftover, keep, listing):
+    """What the report says of an install folder that stays because of what it holds.
+
+    ``install_dir``: the installed application's folder; when it holds kept paths, its other content goes and the
+    folder stays with them. ``leftover``: a former install folder with no application entry left (a removal ran): it
+    stays as it is, with what it holds. Empty list when neither applies."""
+    out = []
+    if install_dir:
+        inner = [k for k in keep or [] if k != install_dir and _inside(k, install_dir)]
+        if inner:
+            out.append("%s (the install folder: the application's files in it are removed, the folder stays because it "
+                       "holds what is kept: %s)" % (install_dir, ", ".join(sorted(inner))))
+    if leftover:
+        held = sorted(posixpath.basename(c.rstrip("/")) for c in listing.get(leftover) or [])
+        out.append("%s (the former install folder: no application file is left in it, it stays with what it holds: %s)"
+                   % (leftover, ", ".join(held) or "nothing"))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Linux
 # ---------------------------------------------------------------------------------------------------------------
@@ -466,6 +498,13 @@ LINUX_IDENTITY = ["/var/lib/crashplan/.identity"]
 # Per home: the application's own folders (section 3). The per-user .identity stays.
 LINUX_HOME_REMOVABLE = [".config/CrashPlan", ".config/Code42", ".cache/CrashPlan", ".cache/Code42"]
 LINUX_HOME_KEEP = [".crashplan/.identity"]
+# What of an install folder is the application itself, in every era (LUN, LUN4, JL): install.vars and the folders and
+# files the installers put there. Once install.vars is gone (the vendor uninstaller or an earlier run removed it), the
+# folder is known to be CrashPlan only by these, and only these may still go: anything else in it is what a removal
+# kept (a backup archive whose name only install.vars or conf/ knew, and the folders that lead to it).
+LINUX_APP_ENTRIES = ["install.vars", "install.defaults", "bin", "cache", "conf", "doc", "electron", "jre", "lang", "lib",
+                     "log", "metadata", "nlib", "skin", "upgrade", "CrashPlan.desktop", "Code42.desktop",
+                     "crashplan.desktop", "code42.desktop", "CrashPlan.png", "Code42.png"]
 
 
 def parse_install_vars(text):
@@ -535,7 +574,13 @@ def linux_facts(probe, uninstaller="", extra_archives=None):
     target = install_vars.get("TARGETDIR") or main_dir
     if target:
         target = posixpath.normpath(target)
-    era = linux_era(listing.get(target, []) + listing.get(posixpath.join(target, "bin"), [])) if target else ""
+    # The install folder is CrashPlan while it holds install.vars or the application's own entries (or cannot be
+    # listed). A folder left with neither holds only what a removal kept: it is reported, never removed.
+    target_exists = bool(target) and target in existing
+    app_entries = [posixpath.normpath(c) for c in listing.get(target) or [] if posixpath.basename(c.rstrip("/")) in LINUX_APP_ENTRIES]
+    installed = target_exists and (bool(install_vars) or bool(app_entries) or target not in listing)
+    leftover = target if target_exists and not installed else ""
+    era = linux_era(listing.get(target, []) + listing.get(posixpath.join(target, "bin"), [])) if target and not leftover else ""
     # Archives: defaults, install.vars MANIFESTDIR, the configuration, and what the user declares.
     configured = []
     for text in probe.get("config_texts") or []:
@@ -566,17 +611,23 @@ def linux_facts(probe, uninstaller="", extra_archives=None):
     for name, path in sorted((probe.get("init_scripts") or {}).items()):
         services.append({"name": name, "kind": "sysv", "path": path, "active": False, "enabled": True})
     candidates = []
-    if target and target in existing:
+    if installed and install_vars:
+        # install.vars names the archives of this install: the folder goes, around them (safe_removals)
         candidates.append(target)
+    elif installed:
+        # without install.vars an archive's name is no longer known: only the application's own entries go
+        candidates += app_entries
     candidates += [s["path"] for s in services if s["path"]]
     candidates += list(probe.get("rc_links") or [])
     candidates += LINUX_LAUNCHERS + LINUX_STATE_FILES
     candidates += home_candidates
-    candidates = [c for c in candidates if posixpath.normpath(c) in existing]
+    candidates = [c for c in candidates if posixpath.normpath(c) in existing or c in app_entries]
     # Homes are reached only through the allow-listed children above, never as a whole.
     remove, left = safe_removals(candidates, keep, listing)
-    processes = [p for p in probe.get("processes") or [] if target and (" " + target + "/") in " " + (p.get("cmdline") or "")]
-    present = bool(target and target in existing) or bool(services) or bool(processes)
+    # (a kept path that holds the whole install folder does not hide the application's own processes)
+    named_kept = [k for k in keep if not (target and _inside(target, k))]
+    processes = [p for p in probe.get("processes") or [] if target and (" " + target + "/") in " " + _without(p.get("cmdline") or "", named_kept)]
+    present = installed or bool(services) or bool(processes)
     identity = parse_identity(probe.get("identity_text"))
     steps = []
     step = linux_uninstaller_step(uninstaller, target or LINUX_DEFAULT_DIR, era, posixpath.join("/var/tmp", "crashplan-uninstall.log"))
@@ -584,10 +635,11 @@ def linux_facts(probe, uninstaller="", extra_archives=None):
         steps.append(step)
     kept = keep + ["every file in the home directories %s (only %s may go)" % (", ".join(homes) or "(none)", ", ".join(LINUX_HOME_REMOVABLE))]
     kept += ["%s (per-user install in a home directory: not removed, remove it as that user)" % p for p in per_user_installs]
+    kept += install_dir_kept(target if installed else "", leftover, keep, listing)
     return {
         "present": present,
         "os": "linux",
-        "install_dir": target,
+        "install_dir": target if present else "",
         "install_vars": install_vars,
         "era": era,
         "edition": "code42" if (install_vars.get("APP_BASENAME") or "").lower() == "code42" else "crashplan",

@@ -75,6 +75,14 @@ account:
       description: Storage Vaults, C({id, name}).
       type: list
       elements: dict
+    login:
+      description:
+        - How the account logs in, from its profile (no secret) - C(password) (the password alone is enough,
+          C(AllowPasswordLogin)), C(totp) (password and TOTP code, C(AllowPasswordAndTOTPLogin)) and
+          C(two_factor_required) (a TOTP code is required - an unattended installation or C(backup-tool login prompt)
+          cannot log in, see P(unil.backup.comet_two_factor_refusal#filter)).
+      type: dict
+      version_added: 0.3.0
 devices:
   description: The account's devices (only the one asked for with O(device_id)/O(device_name)), sorted by ID.
   returned: success
@@ -124,6 +132,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometApiError,
     comet_argument_spec,
 )
+from ansible_collections.unil.backup.plugins.module_utils._comet_client import account_login
 from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import GLOB_PREFIX, REGEX_PREFIX, props_values
 from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import is_backup, is_working
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
@@ -245,6 +254,7 @@ def main():
         "account_name": profile.get("AccountName"),
         "policy_id": profile.get("PolicyID") or "",
         "vaults": [{"id": k, "name": (v or {}).get("Description")} for k, v in sorted((profile.get("Destinations") or {}).items())],
+        "login": account_login(profile),
     }
     result["devices"] = out
     result["api"] = api_counters(client)

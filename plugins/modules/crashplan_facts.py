@@ -97,7 +97,7 @@ crashplan:
       description: Installed version when known.
       type: str
     install_dir:
-      description: Application folder.
+      description: Application folder (empty when CrashPlan is not installed).
       type: str
     services:
       description: Services, daemons and units found (C(name), C(kind), C(path), C(active), C(enabled)).
@@ -123,7 +123,11 @@ crashplan:
       type: list
       elements: str
     keep:
-      description: What is kept on purpose (archives, identity, user files).
+      description:
+        - What is kept on purpose (archives, identity, user files), each path with, where it says more, why and where.
+        - An archive inside the install folder is kept with the folder that holds it, the folder's other content goes;
+          once no application file is left, that folder no longer counts as CrashPlan (RV(crashplan.present) false)
+          and is listed here with what it holds.
       type: list
       elements: str
 gate:
