@@ -19,6 +19,23 @@ APP_FILES = [APP_DIR, "/etc/systemd/system/crashplan.service", "/usr/local/bin/C
 SURVIVORS = "find /home /srv/crashplan-archives /usr/local/var/crashplan /var/lib/crashplan/.identity -type f " \
             "! -path '/home/alice/.config/CrashPlan/*' -print0 | sort -z | xargs -0 sha256sum"
 
+# crashplan_removal_default's deb13 host: CrashPlan in /opt/crashplan with its archive inside that folder
+# (molecule.yml host_vars cpr_install_dir, cpr_archive_dir)
+IN_OPT = {"app_dir": "/opt/crashplan", "archives": ["/opt/crashplan/backupArchives", "/usr/local/var/crashplan"]}
+
+
+def layout(host):
+    """Where prepare.yml put CrashPlan on this host: app_dir, archives (configured, default), app_files (what goes),
+    survivors (the command listing the sha256 of what must stay)."""
+    if "-deb13-" in host.backend.get_hostname() and "crashplan_removal_default" in host.backend.get_hostname():
+        app_dir, archives = IN_OPT["app_dir"], IN_OPT["archives"]
+        app_files = [app_dir + "/" + entry for entry in ("install.vars", "bin", "conf", "log", "cache", "electron")]
+    else:
+        app_dir, archives, app_files = APP_DIR, ARCHIVES, [APP_DIR]
+    survivors_cmd = SURVIVORS.replace("/srv/crashplan-archives", archives[0])
+    return {"app_dir": app_dir, "archives": archives, "survivors": survivors_cmd,
+            "app_files": app_files + [f for f in APP_FILES if f != APP_DIR]}
+
 
 def results(host):
     """The crashplan_removal_result of each run (check, converge, idempotence) for this host, in order."""
@@ -31,7 +48,7 @@ def results(host):
 
 def survivors(host):
     before = host.check_output("cat /root/cpr-before.sha256").splitlines()
-    after = host.check_output("bash -o pipefail -c %s" % _quote(SURVIVORS)).splitlines()
+    after = host.check_output("bash -o pipefail -c %s" % _quote(layout(host)["survivors"])).splitlines()
     return before, after
 
 
@@ -40,8 +57,9 @@ def _quote(text):
 
 
 def crashplan_processes(host):
-    # "[c]" keeps pgrep from matching the shell that runs it.
-    out = host.run("pgrep -af -- '%s[%s]%s/'" % (APP_DIR[:11], APP_DIR[11], APP_DIR[12:]))
+    # "[x]" around the last letter keeps pgrep from matching the shell that runs it.
+    app_dir = layout(host)["app_dir"]
+    out = host.run("pgrep -af -- '%s[%s]/'" % (app_dir[:-1], app_dir[-1]))
     return [line for line in out.stdout.splitlines() if line.strip()]
 
 
