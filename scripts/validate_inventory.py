@@ -12,7 +12,8 @@ secret: a whole vault file or an inline !vault value is never decrypted, only co
   - values go through the collection's own code: the roles' argument_specs (ArgumentSpecValidator, as
     validate_argument_spec), schedules (_comet_schedule.schedule_problems, as the comet_config preflight), folders and
     globs for the host's OS (_comet_model.normalize_folder, _comet_exclusions.check_glob), regexes
-    (_comet_exclusions.check_regex, as comet_exclusions), names (_comet_model.check_name), server URLs
+    (_comet_exclusions.check_regex, as comet_exclusions; regex_problems, as the comet_system_exclusions preflight for
+    its per-OS regexes), names (_comet_model.check_name), server URLs
     (_comet_api.CometAdminClient); a value that is a Jinja template is left to the run;
   - per host: exactly one dept_* group (when the inventory has any), at most one OS group (linux, windows, macos),
     one account (comet_config_account / comet_client_username), a device name unique in its account;
@@ -489,6 +490,11 @@ class Validator(object):
                     self.exclusions.check_regex(regex, "comet_config_exclude_regexes")
                 except self.model.CometInputError as exc:
                     problem("comet_config_exclude_regexes", exc)
+        # system-level regexes per OS: the comet_system_exclusions preflight's filter function
+        var = "comet_system_exclusions_extra_regexes"
+        if ok(var) and isinstance(literal[var], dict):
+            for text in self.exclusions.regex_problems(literal[var], "comet_system_exclusions_", "extra_regexes"):
+                self.host_error(host, var, values[var], text[len(var) + 1:] if text.startswith(var + ".") else text)
         # names: the modules' rule (comet_device_settings: account, name, item_name)
         for var in ("comet_config_account", "comet_client_username", "comet_config_device_name",
                     "comet_client_device_name", "comet_config_item_name"):

@@ -22,6 +22,7 @@ import os
 import socket
 import ssl
 import tempfile
+import threading
 import time
 
 try:
@@ -29,6 +30,7 @@ try:
 except ImportError:  # pragma: no cover - the controller is POSIX; keep the import test happy elsewhere
     fcntl = None
 
+from concurrent.futures import ThreadPoolExecutor
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
 
@@ -216,6 +218,7 @@ class CometAdminClient:
         self.sleep = sleep
         self.lock_timeout = lock_timeout if lock_timeout is not None else max(300, 10 * self.timeout)
         self.stats = {"reads": 0, "writes": 0, "retries": 0, "conflicts": 0, "calls": 0, "endpoints": {}}
+        self._stats_lock = threading.Lock()  # job_log_entries_many calls from several threads
         self.last_attempts = 0
         self._context = None
         self._request = Request(
@@ -253,9 +256,10 @@ class CometAdminClient:
         return self.server_url + "api/v1/admin/" + endpoint.strip("/")
 
     def _count(self, endpoint):
-        self.stats["calls"] += 1
-        self.stats["writes" if endpoint in WRITE_ENDPOINTS else "reads"] += 1
-        self.stats["endpoints"][endpoint] = self.stats["endpoints"].get(endpoint, 0) + 1
+        with self._stats_lock:
+            self.stats["calls"] += 1
+            self.stats["writes" if endpoint in WRITE_ENDPOINTS else "reads"] += 1
+            self.stats["endpoints"][endpoint] = self.stats["endpoints"].get(endpoint, 0) + 1
 
     def backoff_delay(self, attempt):
         """Seconds to wait before retry number ``attempt`` (1-based): backoff * 2^(attempt-1), at most MAX_BACKOFF."""
@@ -387,7 +391,8 @@ class CometAdminClient:
                     message = "%s (after %d attempts)" % (message, attempt)
                 # raised outside any except block: no chained exception can carry the request
                 raise CometApiError(endpoint, error[0], message)
-            self.stats["retries"] += 1
+            with self._stats_lock:
+                self.stats["retries"] += 1
             self.sleep(self.backoff_delay(attempt))
 
     def call(self, endpoint, params=None):
@@ -517,6 +522,13 @@ class CometAdminClient:
 
     # ------------------------------------------------------------------ policies
 
+    def list_policies(self):
+        """{PolicyID: Description} of every policy (``policies/list``)."""
+        answer = self.call("policies/list")
+        if not isinstance(answer, dict):
+            raise CometApiError("policies/list", None, "unexpected answer (not a mapping of policy IDs)")
+        return answer
+
     def get_policy(self, policy_id):
         answer = self.call("policies/get", {"PolicyID": policy_id})
         if not isinstance(answer, dict) or not isinstance(answer.get("Policy"), dict):
@@ -560,6 +572,32 @@ class CometAdminClient:
 
     def jobs_for_date_range(self, start, end):
         return self.call("get-jobs-for-date-range", {"Start": int(start), "End": int(end)})
+
+    def job_log_entries(self, job_id, min_severity=None, message_contains=None):
+        """get-job-log-entries: the log of one job, a list of JobEntry {Time (Unix seconds), Severity ("D", "I", "W",
+        "E"), Message}; ``min_severity`` keeps that severity and higher, ``message_contains`` the entries holding that
+        exact text. Raises CometApiError."""
+        answer = self.call("get-job-log-entries", {"JobID": job_id, "MinSeverity": min_severity,
+                                                   "MessageContains": message_contains})
+        if not isinstance(answer, list):
+            raise CometApiError("get-job-log-entries", None, "unexpected answer (not a list of log entries)")
+        return answer
+
+    def job_log_entries_many(self, job_ids, workers=4, min_severity=None):
+        """The logs of several jobs, at most ``workers`` calls at once: {job_id: entries, or the CometApiError of that
+        call} (one failed log does not stop the others)."""
+        job_ids = list(dict.fromkeys(job_ids))
+
+        def one(job_id):
+            try:
+                return job_id, self.job_log_entries(job_id, min_severity=min_severity)
+            except CometApiError as exc:
+                return job_id, exc
+
+        if not job_ids:
+            return {}
+        with ThreadPoolExecutor(max_workers=max(1, min(int(workers), len(job_ids)))) as pool:
+            return dict(pool.map(one, job_ids))
 
     def create_install_token(self, user, password, server=None):
         params = {"TargetUser": user, "TargetPassword": password}

@@ -7,7 +7,8 @@
 # The UNIL defaults for Comet Backup, shipped ONCE as data. Source: the UNIL Comet Backup page
 # ("Fichiers exclus par défaut", "Qu'est-ce qui est sauvegardé par Comet Backup?"). The strings are kept
 # byte-exact as published (including the accented "Université" and the doubled backslash in
-# "AppData\\Local"); corrections live in SYSTEM_EXCLUSION_FIXES, never in the lists themselves.
+# "AppData\\Local"); corrections live in SYSTEM_EXCLUSION_FIXES, the entries the seed announces but does not list
+# yet in SYSTEM_EXCLUSION_ADDITIONS, the optional ones in OPTIONAL_SYSTEM_EXCLUSIONS, never in the lists themselves.
 
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ USER_EXCLUSIONS = {
 
 # "Exclusion au niveau système (non-modifiable)": regular expressions, stored in a policy's
 # FileAndFolderMandatoryExclusions with RestrictOS. Key "any" is "Tout OS".
+# Two entries are kept byte-exact as the seed writes them although they look mistyped, for the site to confirm
+# (README): ".*/(cookies|permissions).sqllite(-.{3})?" ("sqlite"?) and ".*/lost\ found/.*" ("lost+found", whose "+"
+# a form encoding may have turned into a space?). They are valid regexes; as written they match other names.
 SYSTEM_EXCLUSIONS = {
     "any": [
         r"(?i).*/Google/Chrome/.*cache.*",
@@ -140,6 +144,29 @@ SYSTEM_EXCLUSIONS = {
 # is "every .DS_Store below /Users".
 SYSTEM_EXCLUSION_FIXES = {
     r"/Users/**/.DS_Store": r"/Users/.*/\.DS_Store",
+}
+
+# System-level exclusions the seed announces but does not list yet, shipped with the UNIL system set
+# (default_system_exclusions()). "Erreur "CoreSpotlight" sur macOS": "on peut exclure le dossier
+# Users/admin/Library/Metadata/CoreSpotlight de sa sauvegarde. Il le sera d'office lors de la prochaine mise à jour
+# des exclusions système." Written like the seed's other folder entries (".*/Library/Caches/.*").
+SYSTEM_EXCLUSION_ADDITIONS = {
+    "macos": [
+        r".*/Library/Metadata/CoreSpotlight/.*",
+    ],
+}
+
+# Optional system-level sets, only written when asked for by name (module option optional_defaults).
+# "datavaults" - "Warning "DataVaults" sur macOS", macOS 10.15 and older: "lstat
+# /Users/<name>/Library/Containers/com.apple.mail/Data/DataVaults: operation not permitted". Excluding the folder
+# avoids the warning; the seed recommends upgrading macOS instead. The folder itself cannot be read, so the regex
+# matches the folder as well as everything below it.
+OPTIONAL_SYSTEM_EXCLUSIONS = {
+    "datavaults": {
+        "macos": [
+            r".*/Library/Containers/com.apple.mail/Data/DataVaults(/.*)?",
+        ],
+    },
 }
 
 # Comet's RestrictOS constants for policy mandatory exclusions.

@@ -30,9 +30,11 @@ import re
 import unicodedata
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import (
+    OPTIONAL_SYSTEM_EXCLUSIONS,
     OS_NAMES,
     RESTRICT_OS,
     SYSTEM_EXCLUSIONS,
+    SYSTEM_EXCLUSION_ADDITIONS,
     SYSTEM_EXCLUSION_FIXES,
     USER_EXCLUSIONS,
 )
@@ -44,6 +46,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
 from ansible_collections.unil.backup.plugins.module_utils._comet_regex import DIALECT, re2_problem
 
 MAX_PATTERN_LENGTH = 4096
+MAX_NAMES_SHOWN = 10
 GLOB_PREFIX = "EXCLUDE"
 REGEX_PREFIX = "REXCLUDE"
 SYSTEM_LEVELS = ("any",) + OS_NAMES
@@ -359,18 +362,56 @@ def default_user_globs(os_name):
     return list(USER_EXCLUSIONS.get(os_name, []))
 
 
-def default_system_exclusions():
-    """The seed's system-level regexes per level (any, windows, macos, linux), with SYSTEM_EXCLUSION_FIXES applied
-    and duplicates dropped."""
+OPTIONAL_SYSTEM_SETS = tuple(sorted(OPTIONAL_SYSTEM_EXCLUSIONS))
+
+
+def default_system_exclusions(optional=(), unil_set=True):
+    """The UNIL system-level regexes per level (any, windows, macos, linux): the seed's lists with
+    SYSTEM_EXCLUSION_FIXES applied and SYSTEM_EXCLUSION_ADDITIONS (unless ``unil_set`` is false), then the
+    OPTIONAL_SYSTEM_EXCLUSIONS sets named in ``optional``, in that order; duplicates dropped. An unknown optional set
+    raises CometInputError."""
+    unknown = [name for name in optional if name not in OPTIONAL_SYSTEM_EXCLUSIONS]
+    if unknown:
+        raise CometInputError("optional_defaults", "unknown optional set(s) %s (known: %s)"
+                              % (", ".join(map(repr, unknown)), ", ".join(OPTIONAL_SYSTEM_SETS)))
+    sources = [SYSTEM_EXCLUSIONS, SYSTEM_EXCLUSION_ADDITIONS] if unil_set else []
+    sources += [OPTIONAL_SYSTEM_EXCLUSIONS[name] for name in optional]
     out = {}
     for level in SYSTEM_LEVELS:
         values = []
-        for pattern in SYSTEM_EXCLUSIONS.get(level, []):
-            pattern = SYSTEM_EXCLUSION_FIXES.get(pattern, pattern)
-            if pattern not in values:
-                values.append(pattern)
+        for source in sources:
+            for pattern in source.get(level, []):
+                pattern = SYSTEM_EXCLUSION_FIXES.get(pattern, pattern)
+                if pattern not in values:
+                    values.append(pattern)
         out[level] = values
     return out
+
+
+def policy_id_by_name(policies, name):
+    """The ID of the one policy whose description (its name in the Comet Server's interface) is ``name``, from a
+    ``policies/list`` answer {PolicyID: Description}. No such policy, or several, raises CometInputError."""
+    if not isinstance(name, str) or not name.strip():
+        raise CometInputError("policy_name", "empty policy name")
+    if not isinstance(policies, dict):
+        raise CometInputError("policy_name", "the server's policy list is not a mapping of policy IDs to names")
+    found = sorted(policy_id for policy_id, description in policies.items() if description == name)
+    if not found:
+        near = sorted(policy_id for policy_id, description in policies.items()
+                      if isinstance(description, str) and nfc(description.strip()).casefold() == nfc(name.strip()).casefold())
+        if near:
+            hint = "; differing only in case, outer spaces or Unicode form: %s" % ", ".join(
+                "%r (ID %s)" % (policies[policy_id], policy_id) for policy_id in near)
+        else:
+            names = sorted(set(str(description) for description in policies.values()))
+            hint = "; the server's policies are named %s%s" % (
+                ", ".join(repr(n) for n in names[:MAX_NAMES_SHOWN]) or "(none)",
+                " and %d more" % (len(names) - MAX_NAMES_SHOWN) if len(names) > MAX_NAMES_SHOWN else "")
+        raise CometInputError("policy_name", "no policy is named %r%s" % (name, hint))
+    if len(found) > 1:
+        raise CometInputError("policy_name", "%d policies are named %r (IDs %s): give policy_id instead"
+                              % (len(found), name, ", ".join(found)))
+    return found[0]
 
 
 def system_exclusions_plan(system, accent_workaround=True, workarounds=None):

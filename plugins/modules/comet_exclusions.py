@@ -16,11 +16,19 @@ description:
     digits of the sha256 of its value; an entry already stored keeps its key."
   - "O(level=system): exclusions the person cannot edit, stored in a policy's C(FileAndFolderMandatoryExclusions) as
     C({Exclude, Regex: true, RestrictOS}) with RestrictOS 0 (any OS), 1 (Windows), 4 (macOS), 5 (Linux), through
-    C(policies/get) and C(policies/set) with C(CheckPolicyHash). Accounts follow the policy through their C(PolicyID)."
+    C(policies/get) and C(policies/set) with C(CheckPolicyHash). Accounts follow the policy through their C(PolicyID).
+    The policy is given by O(policy_id), or by O(policy_name), looked up with C(policies/list)."
   - >-
     O(defaults=true) adds the UNIL defaults, shipped once in the collection: for O(level=user) the globs for the
     device's OS; for O(level=system) the regexes for all OSes, Windows, macOS and Linux. The seed's
-    "/Users/**/.DS_Store" is not a valid regular expression; it is written as "/Users/.*/\.DS_Store".
+    "/Users/**/.DS_Store" is not a valid regular expression; it is written as "/Users/.*/\.DS_Store". The macOS set
+    also holds ".*/Library/Metadata/CoreSpotlight/.*", which the seed announces for the next update of the system
+    exclusions. Two seed entries are written byte-exact although they look mistyped, for the site to confirm -
+    ".*/(cookies|permissions).sqllite(-.{3})?" and ".*/lost\ found/.*".
+  - >-
+    O(optional_defaults) adds optional UNIL sets at O(level=system), with or without O(defaults) - V(datavaults) is
+    the macOS ".*/Library/Containers/com.apple.mail/Data/DataVaults(/.*)?", which avoids the seed's "DataVaults"
+    warning on macOS 10.15 and older (the seed recommends upgrading macOS instead).
   - >-
     Every regular expression is compiled first; an invalid one fails naming the option and the pattern, before
     anything is written. A glob must be an absolute path for the device's OS or start with "*".
@@ -85,7 +93,13 @@ options:
     elements: str
     default: []
   policy_id:
-    description: O(level=system) - the policy ID (see C(policies/list)).
+    description:
+      - O(level=system) - the policy ID (see C(policies/list)). One of O(policy_id) and O(policy_name) is required.
+    type: str
+  policy_name:
+    description:
+      - O(level=system) - the policy's name (its C(Description), what the Comet Server's interface shows), looked up
+        with C(policies/list). No policy of that name, or several, fails naming them, before anything is written.
     type: str
   system:
     description: O(level=system) - regular expressions per OS.
@@ -112,6 +126,14 @@ options:
     description: Add the UNIL default exclusions of the level (see above) to the given ones.
     type: bool
     default: false
+  optional_defaults:
+    description:
+      - O(level=system) - optional UNIL sets to add to the given exclusions (see above). With O(state=exact), a set
+        not named here is removed from the policy.
+    type: list
+    elements: str
+    choices: [datavaults]
+    default: []
   state:
     description:
       - V(present) adds the given exclusions, V(absent) removes them, V(exact) makes the level hold exactly them
@@ -154,6 +176,18 @@ EXAMPLES = r"""
     state: exact
   run_once: true
   delegate_to: localhost
+
+- name: The same in the policy named "UNIL", with the DataVaults exclusion for old Macs and a site's own
+  unil.backup.comet_exclusions:
+    level: system
+    policy_name: UNIL
+    defaults: true
+    optional_defaults: [datavaults]
+    system:
+      linux: ['/var/tmp/.*']
+    state: exact
+  run_once: true
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -180,6 +214,16 @@ exclusions:
   returned: level is system
   type: dict
   sample: {linux: ["/tmp/.*"]}
+policy_id:
+  description: O(level=system) - the policy's ID (the one given, or the one O(policy_name) names).
+  returned: level is system
+  type: str
+  sample: pol-unil
+policy_name:
+  description: O(level=system) - the policy's name (its C(Description)) as stored.
+  returned: level is system
+  type: str
+  sample: UNIL
 workarounds:
   description: Each accented pattern and the regex written for it (null when none was written).
   returned: success
@@ -206,10 +250,12 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import (
+    OPTIONAL_SYSTEM_SETS,
     SYSTEM_LEVELS,
     apply_system_exclusions,
     check_regex,
     default_system_exclusions,
+    policy_id_by_name,
     restrict_os_name,
     system_exclusions_plan,
 )
@@ -261,8 +307,8 @@ def run_user(module, result):
 def run_system(module, client, result):
     p = module.params
     wanted = dict((level, list(p["system"].get(level) or [])) for level in SYSTEM_LEVELS)
-    if p["defaults"]:
-        for level, patterns in default_system_exclusions().items():
+    if p["defaults"] or p["optional_defaults"]:
+        for level, patterns in default_system_exclusions(p["optional_defaults"], unil_set=p["defaults"]).items():
             wanted[level] = patterns + [x for x in wanted[level] if x not in patterns]
     workarounds = {}
     entries, warnings = system_exclusions_plan(wanted, p["accent_workaround"], workarounds)
@@ -276,8 +322,13 @@ def run_system(module, client, result):
             user_policy[MANDATORY] = new
         return policy
 
-    update = client.update_policy(p["policy_id"], change, check_mode=module.check_mode)
-    result.update(exclusions=system_view(update.after), changed=bool(update.changed), workarounds=workarounds)
+    policy_id = p["policy_id"]
+    if policy_id is None:
+        policy_id = policy_id_by_name(client.list_policies(), p["policy_name"])
+    result["policy_id"] = policy_id
+    update = client.update_policy(policy_id, change, check_mode=module.check_mode)
+    result.update(exclusions=system_view(update.after), changed=bool(update.changed), workarounds=workarounds,
+                  policy_name=(update.after or {}).get("Description", ""))
     if module._diff:
         result["diff"] = {"before": system_view(update.before), "after": system_view(update.after)}
 
@@ -293,6 +344,7 @@ def main():
         globs=dict(type="list", elements="str", default=[]),
         regexes=dict(type="list", elements="str", default=[]),
         policy_id=dict(type="str"),
+        policy_name=dict(type="str"),
         system=dict(type="dict", default={}, options=dict(
             any=dict(type="list", elements="str"),
             windows=dict(type="list", elements="str"),
@@ -300,14 +352,15 @@ def main():
             linux=dict(type="list", elements="str"),
         )),
         defaults=dict(type="bool", default=False),
+        optional_defaults=dict(type="list", elements="str", choices=list(OPTIONAL_SYSTEM_SETS), default=[]),
         state=dict(type="str", choices=["present", "absent", "exact"], default="present"),
         accent_workaround=dict(type="bool", default=True),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[("device_id", "device_name")],
+        mutually_exclusive=[("device_id", "device_name"), ("policy_id", "policy_name")],
         required_if=[
-            ("level", "system", ["policy_id"]),
+            ("level", "system", ["policy_id", "policy_name"], True),
             ("level", "user", ["account"]),
             ("level", "user", ["device_id", "device_name"], True),
         ],
@@ -318,13 +371,16 @@ def main():
     try:
         if p["level"] == "user":
             check_name(p["account"], "account")
-            if p["system"] and any(p["system"].values()) or p["policy_id"]:
-                raise CometInputError("system", "system and policy_id are for level=system")
+            if p["system"] and any(p["system"].values()) or p["policy_id"] or p["policy_name"] or p["optional_defaults"]:
+                raise CometInputError("system", "system, policy_id, policy_name and optional_defaults are for level=system")
             for regex in p["regexes"]:
                 check_regex(regex, "regexes")
         else:
             if p["globs"] or p["regexes"]:
                 raise CometInputError("globs", "globs and regexes are for level=user (the item's exclusions)")
+            check_name(p["policy_id"], "policy_id")
+            if p["policy_name"] is not None and not p["policy_name"].strip():
+                raise CometInputError("policy_name", "must not be empty")
             for level in SYSTEM_LEVELS:
                 for regex in p["system"].get(level) or []:
                     check_regex(regex, "system.%s" % level)

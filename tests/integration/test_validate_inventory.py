@@ -73,6 +73,10 @@ EXPECTED = {
     "regex-lookahead-re2": [(CHIMIE, "group dept_chimie", "comet_config_exclude_regexes",
                              r"'\^/data/\(\?!keep/\)\.\*\\\\\.tmp\$' is not a valid regular expression for RE2.*"
                              r"lookahead", BOTH)],
+    "system-regex-backreference-re2": [("group_vars/all/main.yml", "group all", "comet_system_exclusions_extra_regexes",
+                                        r"^linux: '\.\*/\(build\)/\\\\1/\.\*' is not a valid regular expression for "
+                                        r"RE2.*backreference", ["chim-lin-01.unil.ch", "chim-lin-02.unil.ch",
+                                                                "lett-mac-01.unil.ch", "lett-win-01.unil.ch"])],
     "glob-not-absolute": [(CHIMIE, "group dept_chimie", "comet_config_exclude_globs",
                            r"'data/scratch' is neither an absolute linux path", BOTH)],
     "periodic-every-10s": [(CHIMIE, "group dept_chimie", "comet_config_schedules",

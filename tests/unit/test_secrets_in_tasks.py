@@ -18,6 +18,7 @@ import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PASSWORDS = re.compile(r"\b(comet_client_password|comet_client_admin_password|comet_config_admin_password|"
+                       r"comet_system_exclusions_admin_password|"
                        r"crashplan_removal_server_password|admin_password|_comet_client_api\.admin_password)\b")
 TOKEN = re.compile(r"install_token\.token")
 COMMAND_KEYS = ("argv", "cmd", "_raw_params", "arguments", "script")

@@ -31,6 +31,11 @@ def test_seed_data_shape_and_accent():
         for value in values:
             assert unicodedata.normalize("NFC", value) == value
     assert [len(d.SYSTEM_EXCLUSIONS[k]) for k in ("any", "windows", "macos", "linux")] == [6, 40, 28, 1]
+    # the two entries that look mistyped are kept as the seed writes them (README: for the site to confirm)
+    assert r".*/(cookies|permissions).sqllite(-.{3})?" in d.SYSTEM_EXCLUSIONS["any"]
+    assert r".*/lost\ found/.*" in d.SYSTEM_EXCLUSIONS["windows"] and r".*/lost\ found/.*" in d.SYSTEM_EXCLUSIONS["macos"]
+    # what the seed announces is not mixed into its lists
+    assert not any("CoreSpotlight" in p or "DataVaults" in p for v in d.SYSTEM_EXCLUSIONS.values() for p in v)
 
 
 def test_default_system_exclusions_all_compile_and_fix_applied():
@@ -40,13 +45,93 @@ def test_default_system_exclusions_all_compile_and_fix_applied():
             re.compile(pattern)
         assert len(patterns) == len(set(patterns))
     assert "/Users/**/.DS_Store" not in defaults["macos"]
-    assert matches(defaults["macos"][-1], "/Users/jdoe/Documents/.DS_Store")
-    # the duplicated ".*/Library/Saved Application State/.*" is written once
-    assert len(defaults["macos"]) == 27
+    assert matches("/Users/.*/\\.DS_Store", "/Users/jdoe/Documents/.DS_Store")
+    # the duplicated ".*/Library/Saved Application State/.*" is written once; CoreSpotlight, announced by the seed, is
+    # added last
+    assert len(defaults["macos"]) == 28
+    assert defaults["macos"][-2:] == ["/Users/.*/\\.DS_Store", ".*/Library/Metadata/CoreSpotlight/.*"]
+    assert [len(defaults[k]) for k in ("any", "windows", "linux")] == [6, 40, 1]
     entries, warnings = x.system_exclusions_plan(defaults)
     assert warnings == []
     assert {e["RestrictOS"] for e in entries} == {0, 1, 4, 5}
     assert all(e["Regex"] is True for e in entries)
+
+
+CORESPOTLIGHT = "/Users/admin/Library/Metadata/CoreSpotlight"
+DATAVAULTS = "/Users/jmasdona/Library/Containers/com.apple.mail/Data/DataVaults"
+
+
+@pytest.mark.parametrize("path,excluded", [
+    # the paths of the seed's warnings ("Users/username/...", "Users/admin/...")
+    (CORESPOTLIGHT + "/NSFileProtectionCompleteUnlessOpen/index.spotlightV3/.store.db", True),
+    (CORESPOTLIGHT + "/NSFileProtectionCompleteUnlessOpen/index.spotlightV3/0.directoryStoreFile", True),
+    ("/Users/username/Library/Metadata/CoreSpotlight/", True),
+    ("/Users/admin/Library/Metadata/CoreSpotlightX/a", False),
+    ("/Users/admin/Library/Metadata/com.apple.IntelligentSuggestions/a", False),
+    ("/Users/admin/Documents/Library/Metadata/Notes.txt", False),
+])
+def test_corespotlight_in_the_macos_set(path, excluded):
+    macos = x.default_system_exclusions()["macos"]
+    assert any(matches(regex, path) for regex in macos) is excluded, path
+    assert not any(matches(regex, path) for regex in x.default_system_exclusions()["any"])
+
+
+@pytest.mark.parametrize("path,excluded", [
+    (DATAVAULTS, True),  # lstat of the folder itself fails: the folder must match, not only what is below
+    (DATAVAULTS + "/x/y", True),
+    (DATAVAULTS + "2", False),
+    ("/Users/jdoe/Library/Containers/com.apple.Safari/Data/Library", False),
+])
+def test_datavaults_is_an_optional_macos_set(path, excluded):
+    plain = x.default_system_exclusions()
+    with_datavaults = x.default_system_exclusions(["datavaults"])
+    assert not any(matches(regex, DATAVAULTS) for regex in plain["macos"])
+    assert with_datavaults["macos"][:-1] == plain["macos"]
+    assert dict((k, v) for k, v in with_datavaults.items() if k != "macos") == dict((k, v) for k, v in plain.items() if k != "macos")
+    assert any(re.fullmatch(regex, path) for regex in with_datavaults["macos"][-1:]) is excluded, path
+    assert x.default_system_exclusions(["datavaults"], unil_set=False) == {
+        "any": [], "windows": [], "macos": [r".*/Library/Containers/com.apple.mail/Data/DataVaults(/.*)?"], "linux": []}
+    assert x.OPTIONAL_SYSTEM_SETS == ("datavaults",)
+
+
+def test_unknown_optional_set_is_refused():
+    with pytest.raises(CometInputError) as err:
+        x.default_system_exclusions(["datavault"])
+    assert err.value.option == "optional_defaults" and "'datavault'" in err.value.message and "datavaults" in err.value.message
+
+
+POLICIES = {"pol-unil": "UNIL", "pol-a": "Labs", "pol-b": "Labs", "pol-c": "Unil ", "pol-d": ""}
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("UNIL", "pol-unil"),
+    ("Unil ", "pol-c"),  # exact, outer spaces included
+    ("Labs", "2 policies are named 'Labs' (IDs pol-a, pol-b): give policy_id instead"),
+    ("unil", "no policy is named 'unil'; differing only in case, outer spaces or Unicode form: 'Unil ' (ID pol-c), "
+             "'UNIL' (ID pol-unil)"),
+    ("Other", "no policy is named 'Other'; the server's policies are named '', 'Labs', 'UNIL', 'Unil '"),
+    ("", "empty policy name"),
+    ("  ", "empty policy name"),
+])
+def test_policy_id_by_name(name, expected):
+    if expected.startswith("pol-"):
+        assert x.policy_id_by_name(POLICIES, name) == expected
+        return
+    with pytest.raises(CometInputError) as err:
+        x.policy_id_by_name(POLICIES, name)
+    assert err.value.option == "policy_name" and err.value.message == expected
+
+
+def test_policy_id_by_name_lists_at_most_ten_names():
+    policies = dict(("pol-%02d" % i, "Policy %02d" % i) for i in range(12))
+    with pytest.raises(CometInputError) as err:
+        x.policy_id_by_name(policies, "UNIL")
+    assert err.value.message.endswith("'Policy 09' and 2 more")
+    with pytest.raises(CometInputError) as err:
+        x.policy_id_by_name({}, "UNIL")
+    assert err.value.message == "no policy is named 'UNIL'; the server's policies are named (none)"
+    with pytest.raises(CometInputError):
+        x.policy_id_by_name(["pol-unil"], "UNIL")
 
 
 @pytest.mark.parametrize("os_name,glob,inside,outside", [

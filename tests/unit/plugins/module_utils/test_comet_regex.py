@@ -12,8 +12,10 @@ import yaml
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_exclusions as ex
 from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import (
+    OPTIONAL_SYSTEM_EXCLUSIONS,
     OS_NAMES,
     SYSTEM_EXCLUSIONS,
+    SYSTEM_EXCLUSION_ADDITIONS,
     SYSTEM_EXCLUSION_FIXES,
     USER_EXCLUSIONS,
 )
@@ -42,9 +44,11 @@ def test_corpus(case):
 
 
 def _seed_regexes():
+    """Every system-level regex the collection ships: the seed's (fixed), the additions and the optional sets."""
     out = []
-    for level, patterns in SYSTEM_EXCLUSIONS.items():
-        out.extend((level, SYSTEM_EXCLUSION_FIXES.get(p, p)) for p in patterns)
+    for table in [SYSTEM_EXCLUSIONS, SYSTEM_EXCLUSION_ADDITIONS] + list(OPTIONAL_SYSTEM_EXCLUSIONS.values()):
+        for level, patterns in table.items():
+            out.extend((level, SYSTEM_EXCLUSION_FIXES.get(p, p)) for p in patterns)
     return out
 
 
@@ -55,7 +59,7 @@ def test_every_default_system_regex_is_accepted(level, pattern):
 
 
 def test_default_system_plan_and_user_workarounds_are_re2():
-    entries, dummy = ex.system_exclusions_plan(ex.default_system_exclusions())
+    entries, dummy = ex.system_exclusions_plan(ex.default_system_exclusions(ex.OPTIONAL_SYSTEM_SETS))
     assert entries and all(re2_problem(e["Exclude"]) == "" for e in entries)
     for os_name in OS_NAMES:
         globs, regexes, dummy, dummy = ex.user_exclusions_plan(USER_EXCLUSIONS[os_name], [], os_name)

@@ -44,6 +44,9 @@ class FakeState:
     def add_policy(self, policy_id, policy):
         self.server.policies[policy_id] = copy.deepcopy(policy)
 
+    def get_policy(self, policy_id):
+        return copy.deepcopy(self.server.policies[policy_id])
+
     def get_profile(self, user):
         return copy.deepcopy(self.server.profiles[user])
 
@@ -137,6 +140,11 @@ class FakeClient:
             self.server.rehash(user)
             return ProfileUpdate(before, after, True, attempt, self.server.hashes[user], description)
         raise self.error_class("set-user-profile-hash", 409, "too many conflicts")
+
+    def list_policies(self):
+        self.stats["reads"] += 1
+        self.server.record("policies/list")
+        return dict((policy_id, (policy or {}).get("Description", "")) for policy_id, policy in sorted(self.server.policies.items()))
 
     def get_policy(self, policy_id):
         self.stats["reads"] += 1
