@@ -106,7 +106,7 @@ test-serial: setup-idempotence lint sanity docs changelog-lint validate-inventor
 	@echo "make test-serial: all checks passed"
 
 .PHONY: demo
-demo: ## the README's first command: stand-in server, 3 podman Debian hosts, playbooks/site.yml, fleet summary
+demo: ## the README's first command: stand-in server, 3 podman Debian hosts, playbooks/site.yml, fleet summary, HTML fleet report
 	bash scripts/demo.sh up
 
 .PHONY: demo-clean

@@ -2,8 +2,10 @@
 # The README's first command (make demo / make demo-clean):
 #   scripts/demo.sh up     set up what is missing (scripts/setup.sh), build the stand-in .run installer, start the
 #                          Comet Server stand-in on 127.0.0.1 with the demo account, start three podman systemd hosts
-#                          (Debian 11, 12, 13), run playbooks/site.yml on them with inventories/demo, then print a
-#                          short fleet summary read back from the server. Re-runnable: a second run changes nothing.
+#                          (Debian 11, 12, 13), run playbooks/site.yml on them with inventories/demo, write the
+#                          fleet report of the demo fleet (playbooks/report.yml, HTML in <dir>/reports/), then print
+#                          a short fleet summary read back from the server and the report's path. Re-runnable: a
+#                          second run changes nothing.
 #   scripts/demo.sh down   remove everything "up" started: the containers, the server process, build/demo.
 #   scripts/demo.sh summary   print the fleet summary again.
 # Secrets (the administrator's and the demo account's passwords) are generated into build/demo/ (mode 0600) and never
@@ -114,7 +116,7 @@ EOF
 up() {
   local started=$SECONDS v name state label
   if [ "${UNIL_DEMO_SKIP_SETUP:-0}" != 1 ]; then
-    say "1/6 setting up this machine (scripts/setup.sh: Debian packages, .venv, systemd images; only what is missing)"
+    say "1/7 setting up this machine (scripts/setup.sh: Debian packages, .venv, systemd images; only what is missing)"
     bash "$root/scripts/setup.sh" | sed 's/^/       /'
   fi
   [ -x "$root/.venv/bin/ansible-playbook" ] || die ".venv is missing: run scripts/setup.sh"
@@ -123,7 +125,7 @@ up() {
   [ -L "$root/build/collections/ansible_collections/unil/backup" ] \
     || ln -sfn ../../../.. "$root/build/collections/ansible_collections/unil/backup"
 
-  say "2/6 secrets and the stand-in installer in ${demo_dir#"$root"/} (mode 0600, never printed)"
+  say "2/7 secrets and the stand-in installer in ${demo_dir#"$root"/} (mode 0600, never printed)"
   umask 077
   mkdir -p "$demo_dir/installers"
   chmod 0700 "$demo_dir"
@@ -149,9 +151,9 @@ EOF
 
   local pid
   if pid=$(server_pid); then
-    say "3/6 Comet Server stand-in already running (pid $pid) on http://127.0.0.1:$(cat "$demo_dir/server.port")/"
+    say "3/7 Comet Server stand-in already running (pid $pid) on http://127.0.0.1:$(cat "$demo_dir/server.port")/"
   else
-    say "3/6 starting the Comet Server stand-in on http://127.0.0.1:$port/"
+    say "3/7 starting the Comet Server stand-in on http://127.0.0.1:$port/"
     if [ "$port" != 0 ] && python_venv -c 'import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$port"; then
       die "port $port on 127.0.0.1 is taken by another program: set UNIL_DEMO_PORT"
     fi
@@ -164,7 +166,7 @@ EOF
   for _ in $(seq 1 60); do [ -s "$demo_dir/server.port" ] && break; sleep 0.5; done
   wait_server "http://127.0.0.1:$(cat "$demo_dir/server.port" 2>/dev/null)/" || { tail -n 20 "$demo_dir/server.log" >&2; die "the stand-in does not answer"; }
 
-  say "4/6 podman systemd hosts (--network host): $(for v in "${versions[@]}"; do printf '%s ' "$(container_name "$v")"; done)"
+  say "4/7 podman systemd hosts (--network host): $(for v in "${versions[@]}"; do printf '%s ' "$(container_name "$v")"; done)"
   for v in "${versions[@]}"; do
     name=$(container_name "$v")
     podman image exists "localhost/unil-debian-systemd:$v" || die "image localhost/unil-debian-systemd:$v is missing: run scripts/setup.sh"
@@ -187,11 +189,27 @@ EOF
   python3 "$hosts_py" wait-booted $(for v in "${versions[@]}"; do container_name "$v"; done) 2>&1 | sed 's/^/       /' \
     || die "the demo hosts did not boot (the last answer of each is above)"
 
-  say "5/6 ansible-playbook playbooks/site.yml -i inventories/demo (install the client, apply the settings, CrashPlan, summary)"
+  say "5/7 ansible-playbook playbooks/site.yml -i inventories/demo (install the client, apply the settings, CrashPlan, summary)"
   ansible-playbook -i "$root/inventories/demo" "$root/playbooks/site.yml" "$@"
 
-  say "6/6 done in $((SECONDS - started)) s"
+  # The fleet report of the demo fleet, on the controller only (the role's tasks are delegated to localhost, the demo
+  # hosts are not contacted; the play is on them for the inventory's variables). The connection is the inventory's,
+  # given by reference (the password never on a command line). Its output goes to a log so that the last PLAY RECAP
+  # printed stays site.yml's.
+  say "6/7 ansible-playbook playbooks/report.yml -i inventories/demo (fleet report, HTML; output in ${demo_dir#"$root"/}/report.log)"
+  if ! ansible-playbook -i "$root/inventories/demo" "$root/playbooks/report.yml" -e fleet_report_hosts=demo_hosts \
+      -e 'fleet_report_server_url={{ comet_client_server_url }}' \
+      -e 'fleet_report_admin_username={{ comet_client_admin_username }}' \
+      -e 'fleet_report_admin_password={{ comet_client_admin_password }}' \
+      -e "fleet_report_dir=$demo_dir/reports" -e fleet_report_timestamp=false -e fleet_report_formats=html,json \
+      >"$demo_dir/report.log" 2>&1; then
+    tail -n 30 "$demo_dir/report.log" >&2
+    die "the fleet report failed (its whole output: ${demo_dir#"$root"/}/report.log)"
+  fi
+
+  say "7/7 done in $((SECONDS - started)) s"
   summary
+  say "fleet report of the demo fleet (open it in a browser): $demo_dir/reports/fleet-report.html"
   say "again: make demo (changes nothing the second time); clean up: make demo-clean"
 }
 

@@ -17,7 +17,8 @@ export CONTAINERS_CONF="$here/tests/podman/containers.conf"
 say() { printf '[setup] %s\n' "$*"; }
 
 # 1. Debian packages -----------------------------------------------------------------------
-debs=(podman runc debootstrap python3 python3-venv git make xz-utils gawk ca-certificates openssl shellcheck tar)
+# chromium: the HTML fleet report is checked in a headless browser (tests/integration/test_fleet_report_html_browser.py)
+debs=(podman runc debootstrap python3 python3-venv git make xz-utils gawk ca-certificates openssl shellcheck tar chromium)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import re
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
@@ -74,6 +75,9 @@ FAILED_SEVERITY = {
 
 NO_JOB_LABEL = "No jobs"
 
+# The longest job history the summary's jobs_per_day may cover (history_days).
+HISTORY_DAYS_MAX = 400
+
 # The service's "obsolete" threshold (seed 001): "n'a pas été sauvegardé depuis plus de 5 mois" - calendar months.
 OBSOLETE_AFTER_MONTHS = 5
 
@@ -89,11 +93,22 @@ WEEK_BAD_STATUS = ("abandoned", "error")
 DATA_DELETED_AFTER_DAYS = 14
 
 
+# status_label's answers by code: a fleet has few distinct codes and asks for them hundreds of thousands of times
+_LABELS = {}
+
+
 def status_label(code):
     """Display label of a job status code ("Success", "Warning", "Quota exceeded", "Running", ...), from the one
     code -> name table of the collection (_comet_model.JOB_STATUS)."""
+    try:
+        return _LABELS[code]
+    except (KeyError, TypeError):
+        pass
     name = job_status_name(code)
-    return name[:1].upper() + name[1:]
+    label = name[:1].upper() + name[1:]
+    if isinstance(code, (int, str)) and len(_LABELS) < 1000:
+        _LABELS[code] = label
+    return label
 
 
 def status_kind(code):
@@ -111,17 +126,20 @@ def status_kind(code):
 
 def is_working(code):
     """A job that backed the data up: success (5xxx) or warning (7001; the service counts it as a working backup)."""
-    return status_kind(code) == "success" or job_status_name(code) == "warning"
+    return status_kind(code) == "success" or status_label(code) == "Warning"
+
+
+_ALL_LABELS = []
 
 
 def all_status_labels():
     """Every label of the code table, in code order (for stable tables in reports)."""
-    out = []
-    for code in sorted(JOB_STATUS):
-        label = status_label(code)
-        if label not in out:
-            out.append(label)
-    return out
+    if not _ALL_LABELS:
+        for code in sorted(JOB_STATUS):
+            label = status_label(code)
+            if label not in _ALL_LABELS:
+                _ALL_LABELS.append(label)
+    return list(_ALL_LABELS)
 
 
 def parse_version(value):
@@ -461,22 +479,27 @@ def _finding_sort_key(f):
 
 
 def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days=None, week_days=7,
-                 min_client_version=None, obsolete_after_months=None):
+                 min_client_version=None, obsolete_after_months=None, history_days=None):
     """The fleet view: {"accounts", "devices", "findings", "summary"}.
 
     ``profiles``: list-users-full ({username: UserProfileConfig}); ``active``: dispatcher/list-active; ``jobs``: the
     BackupJobDetail list of get-jobs-for-date-range(now - week_days days, now) (None when not read: Statistics only);
     ``now``: Unix seconds. Obsolete is more than ``obsolete_after_months`` calendar months (default 5, the service's
-    rule) without a working backup, or more than ``obsolete_after_days`` days when that is set instead. Raises
+    rule) without a working backup, or more than ``obsolete_after_days`` days when that is set instead.
+    ``history_days`` (default ``week_days``): ``jobs`` may cover that longer range; only the summary's
+    ``jobs_per_day`` counts the jobs older than the recent window, the findings never see them. Raises
     CometInputError naming the option on bad input."""
     obsolete, week_days, minimum, now = check_options(obsolete_after_days, week_days, min_client_version, now,
                                                       obsolete_after_months)
     if now is None:
         raise CometInputError("now", "is required")
+    history_days = check_history_days(history_days, week_days)
     wanted = select_accounts(profiles or {}, accounts)
     live = live_by_device(active)
 
     by_device = {}
+    wanted_set = set(wanted)
+    charted = []
     ignored_class = 0
     unknown_device = 0
     for job in jobs or []:
@@ -488,6 +511,11 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
         profile = (profiles or {}).get(key[0]) or {}
         if key[1] not in (profile.get("Devices") or {}):
             unknown_device += 1
+            continue
+        if key[0] in wanted_set:
+            charted.append(job)
+        # a longer read (history_days) feeds jobs_per_day only: the findings see the recent window, as before
+        if history_days > week_days and not job_in_window(job, now - week_days * DAY, now):
             continue
         by_device.setdefault(key, []).append(job)
 
@@ -532,6 +560,8 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
         "ignored_not_backup": ignored_class,
         "ignored_unknown_device": unknown_device,
     }
+    summary["history_days"] = history_days
+    summary["jobs_per_day"] = jobs_per_day(charted, now, history_days)
     return {"accounts": account_views, "devices": device_views, "findings": findings, "summary": summary}
 
 
@@ -581,10 +611,55 @@ def fleet_summary(accounts, devices, findings, now, obsolete, week_days, minimum
     }
 
 
+_LABEL_RANK = {}
+
+
 def _label_order(counts):
-    order = all_status_labels() + [NO_JOB_LABEL]
-    rank = dict((label, i) for i, label in enumerate(order))
-    return dict(sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(order)), kv[0])))
+    if not _LABEL_RANK:
+        _LABEL_RANK.update((label, i) for i, label in enumerate(all_status_labels() + [NO_JOB_LABEL]))
+    last = len(_LABEL_RANK)
+    return dict(sorted(counts.items(), key=lambda kv: (_LABEL_RANK.get(kv[0], last), kv[0])))
+
+
+def check_history_days(history_days, week_days):
+    """The days ``jobs_per_day`` covers: ``week_days`` when None, else 1 to HISTORY_DAYS_MAX and not shorter than
+    the recent window. Raises CometInputError."""
+    if history_days is None:
+        return week_days
+    if isinstance(history_days, bool) or not isinstance(history_days, int) or not 1 <= history_days <= HISTORY_DAYS_MAX:
+        raise CometInputError("history_days", "must be a whole number of days, 1 to %d (got %r)"
+                              % (HISTORY_DAYS_MAX, history_days))
+    return max(history_days, week_days)
+
+
+def day_of(epoch):
+    """UTC date text (2026-11-23) of Unix seconds."""
+    return _day_text(int(epoch) // DAY)
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_text(day):
+    # one strftime per day, not per job (a UTC day is a multiple of 86400 Unix seconds)
+    return datetime.datetime.fromtimestamp(day * DAY, tz=datetime.timezone.utc).strftime("%Y-%m-%d")
+
+
+def jobs_per_day(jobs, now, days):
+    """{UTC date: {status label: count}} of the backup ``jobs`` that ended (or, running, started) in the last ``days``
+    days before ``now``; every date of the range is a key (an empty dict when no job), oldest first."""
+    start = now - days * DAY
+    out = {}
+    moment = start - start % DAY
+    while moment <= now:
+        out[day_of(moment)] = {}
+        moment += DAY
+    for job in jobs:
+        when = job_time(job)
+        if not start <= when <= now:
+            continue
+        counts = out[day_of(when)]
+        label = status_label(job.get("Status"))
+        counts[label] = counts.get(label, 0) + 1
+    return dict((day, _label_order(counts)) for day, counts in out.items())
 
 
 def at_or_above(findings, severity):

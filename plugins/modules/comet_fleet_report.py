@@ -33,6 +33,12 @@ description:
     device; C(outdated_client) (warning, info when the version is unknown) - client older than O(min_client_version)."
   - The role C(unil.backup.fleet_report) (playbook C(unil.backup.report)) runs this module once and writes the report on
     the controller as Markdown, JSON and CSV.
+  - With O(read_job_logs) (the default), each device whose last backup job ended Error or Warning also gets that job's
+    log read (C(get-job-log-entries), Warning and Error lines, one call per device, at most O(max_job_logs) devices,
+    a few calls at once), where the known problems of the university's guide are recognised - corrupted Storage
+    Vault, x509 certificate errors (system too old), CoreSpotlight and DataVaults warnings, Full Disk Access missing
+    and OneDrive warnings on macOS, exclusions with an accented character that do not apply - each with its fix.
+    Every finding carries the fix of its code.
 author:
   - UNIL Ci backup team (!UNKNOWN)
 extends_documentation_fragment:
@@ -74,6 +80,13 @@ options:
       - Not longer than the obsolete threshold (28 days a month for O(obsolete_after_months)).
     type: int
     default: 7
+  history_days:
+    description:
+      - Read the backup jobs of this many days (instead of O(week_days)) for the summary's C(jobs_per_day) - the job
+        outcomes per day that the HTML report of the role C(unil.backup.fleet_report) draws. The findings still see
+        the last O(week_days) days only. 1 to 400; shorter than O(week_days) means O(week_days).
+      - Not set means O(week_days). Each extra day is more jobs in the one C(get-jobs-for-date-range) answer.
+    type: int
   min_client_version:
     description:
       - Lowest acceptable Comet Backup client version, such as C(24.6.0). Older devices get C(outdated_client).
@@ -83,6 +96,21 @@ options:
     description:
       - The time of the report, in Unix seconds. Default is the current time. For tests and to replay a report.
     type: int
+  read_job_logs:
+    description:
+      - Read the log of the last backup job of each device whose last backup job ended Error or Warning, and recognise
+        the known problems in it (C(known_problems) of the devices and their findings).
+      - V(false) reads only the three fleet-wide answers.
+    type: bool
+    default: true
+    version_added: 0.2.0
+  max_job_logs:
+    description:
+      - At most this many job logs are read (one C(get-job-log-entries) call each), the devices whose last job ended
+        Error first; C(summary.job_logs.skipped) says how many were left out.
+    type: int
+    default: 200
+    version_added: 0.2.0
 notes:
   - The client version of an online device is the one it reports live, else the one stored in its profile.
   - A running job started before the window is seen only through the Protected Item's C(Statistics).
@@ -230,6 +258,14 @@ devices:
     status:
       description: Highest severity of the device's findings, V(ok) when none.
       type: str
+    known_problems:
+      description: "The known problems recognised in the log of the device's last backup job, present only when that
+        log was read (O(read_job_logs), the last job ended Error or Warning; an empty list when none was recognised) -
+        each with C(id) (V(storage_vault_corrupted), V(x509_system_too_old), V(macos_corespotlight),
+        V(macos_datavaults), V(macos_onedrive_old), V(accented_exclusion), V(macos_full_disk_access)), C(title),
+        C(reason), C(fix), C(line) (the first log line that matched) and C(count) (the lines that matched)."
+      type: list
+      elements: dict
 findings:
   description: Every finding, most severe first.
   returned: success
@@ -263,6 +299,20 @@ findings:
         C(days_left) (negative when the date is past; all null when C(LastSuspended) is unknown); V(last_job_failed):
         C(status), C(label), C(time); V(outdated_client): C(version), C(minimum)."
       type: dict
+    fix:
+      description: What to do about it (by code; for V(last_job_failed) by the last job's status). The known
+        problems, when any, say more.
+      type: str
+      version_added: 0.2.0
+    known_problems:
+      description: "The known problems recognised in the log of the device's last backup job (the same list as the
+        device's), present only when that log was read (O(read_job_logs), the last job ended Error or Warning; an
+        empty list when none was recognised) - each with C(id) (V(storage_vault_corrupted), V(x509_system_too_old), V(macos_corespotlight),
+        V(macos_datavaults), V(macos_onedrive_old), V(accented_exclusion), V(macos_full_disk_access)), C(title),
+        C(reason), C(fix), C(line) (the first log line that matched) and C(count) (the lines that matched)."
+      type: list
+      elements: dict
+      version_added: 0.2.0
 summary:
   description: "Fleet totals - C(accounts), C(accounts_without_device), C(accounts_suspended), C(devices),
     C(devices_online), C(devices_ok), C(devices_with_findings), C(devices_without_jobs_this_week), C(findings),
@@ -270,7 +320,12 @@ summary:
     label), C(by_last_status) (devices by the label of their last backup job, C(No jobs) when none is known), C(worst),
     C(now), C(now_iso), C(week_start), C(week_days), C(obsolete_after_months) and C(obsolete_after_days) (the one not
     used is null), C(obsolete_before) and C(obsolete_before_iso) (a last working backup before it is obsolete),
-    C(min_client_version), C(jobs) (C(read), C(ignored_not_backup), C(ignored_unknown_device))."
+    C(min_client_version), C(jobs) (C(read), C(ignored_not_backup), C(ignored_unknown_device)), C(history_days) and
+    C(jobs_per_day) (backup jobs per UTC day of the last C(history_days) days by status label, such as
+    C(2026-11-23: {Success: 12, Error: 1}), every day of the range present, oldest first); with O(read_job_logs),
+    C(job_logs) (C(candidates) - devices whose last job ended Error or Warning, C(read), C(failed), C(skipped) over
+    O(max_job_logs), C(max), C(errors) - the first 10 failed reads) and C(known_problems) (devices per known problem
+    id)."
   returned: success
   type: dict
 api:
@@ -279,6 +334,7 @@ api:
   type: dict
 """
 
+import gc
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -288,16 +344,62 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometApiError,
     comet_argument_spec,
 )
-from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import DAY, check_options, fleet_report
+from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import (
+    DAY,
+    check_history_days,
+    check_options,
+    fleet_report,
+)
+from ansible_collections.unil.backup.plugins.module_utils._comet_known_problems import (
+    add_fixes,
+    add_known_problems,
+    logs_to_read,
+    match_problems,
+)
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError, api_counters
 
+# get-job-log-entries calls at once
+JOB_LOG_WORKERS = 4
 
-def read_fleet(client, now, week_days):
-    """The three fleet-wide reads: (profiles, live connections, jobs of the window)."""
+
+def read_fleet(client, now, week_days, history_days=None):
+    """The three fleet-wide reads: (profiles, live connections, jobs of the window, or of history_days when longer)."""
     profiles = client.call("list-users-full") or {}
     active = client.list_active() or {}
-    jobs = client.jobs_for_date_range(now - week_days * DAY, now) or []
+    jobs = client.jobs_for_date_range(now - max(week_days, history_days or 0) * DAY, now) or []
     return profiles, active, jobs
+
+
+def without_gc(func, *args, **kwargs):
+    """func(*args, **kwargs) with Python's cyclic garbage collector paused: decoding the fleet's answers, building the
+    report and scrubbing the result make millions of objects and no reference cycle, and the collector would walk
+    them again and again (a fifth of the CPU on 10,000 devices)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return func(*args, **kwargs)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_known_problems(client, report, profiles, limit):
+    """The last backup job's log (Warning and Error lines) of each device whose last job ended Error or Warning, at
+    most ``limit`` of them, JOB_LOG_WORKERS calls at once; the known problems recognised in them are added to the
+    report (devices and findings), with summary.job_logs. A log that cannot be read is counted, never fatal."""
+    wanted, candidates = logs_to_read(report, profiles, limit)
+    logs = client.job_log_entries_many([w["job_id"] for w in wanted], workers=JOB_LOG_WORKERS, min_severity="W")
+    found, errors = {}, []
+    for item in wanted:
+        entries = logs.get(item["job_id"])
+        if isinstance(entries, CometApiError):
+            errors.append("%s/%s: %s" % (item["account"], item["device_id"], entries))
+            continue
+        found[(item["account"], item["device_id"])] = match_problems(entries, item["platform"], item["os_version"])
+    add_known_problems(report, found)
+    report["summary"]["job_logs"] = {"candidates": candidates, "read": len(found), "failed": len(errors),
+                                     "skipped": candidates - len(wanted), "max": limit, "errors": errors[:10]}
+    return report
 
 
 def main():
@@ -308,7 +410,10 @@ def main():
         obsolete_after_days=dict(type="int"),
         week_days=dict(type="int", default=7),
         min_client_version=dict(type="str"),
+        history_days=dict(type="int"),
         now=dict(type="int"),
+        read_job_logs=dict(type="bool", default=True),
+        max_job_logs=dict(type="int", default=200),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
@@ -320,24 +425,32 @@ def main():
         # bad options fail before the server is read
         check_options(obsolete_after_days=p["obsolete_after_days"], week_days=p["week_days"],
                       min_client_version=p["min_client_version"], now=now, obsolete_after_months=months)
+        check_history_days(p["history_days"], p["week_days"])
+        if p["max_job_logs"] < 1:
+            raise CometInputError("max_job_logs", "must be 1 or more (got %d); read_job_logs=false reads none"
+                                  % p["max_job_logs"])
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
     client = CometAdminClient.from_module(module)
     try:
-        profiles, active, jobs = read_fleet(client, now, p["week_days"])
+        profiles, active, jobs = without_gc(read_fleet, client, now, p["week_days"], p["history_days"])
         if not isinstance(profiles, dict):
             module.fail_json(msg="Comet Server API list-users-full answered %s, not a map of profiles" % type(profiles).__name__,
                              **result)
-        report = fleet_report(profiles, active, jobs, now, accounts=p["accounts"],
-                              obsolete_after_days=p["obsolete_after_days"], obsolete_after_months=months,
-                              week_days=p["week_days"], min_client_version=p["min_client_version"])
+        report = without_gc(fleet_report, profiles, active, jobs, now, accounts=p["accounts"],
+                            obsolete_after_days=p["obsolete_after_days"], obsolete_after_months=months,
+                            week_days=p["week_days"], min_client_version=p["min_client_version"],
+                            history_days=p["history_days"])
     except CometInputError as exc:
         module.fail_json(msg=str(exc), api=api_counters(client), **result)
     except CometApiError as exc:
         module.fail_json(msg=str(exc), api=api_counters(client), **result)
+    add_fixes(report)
+    if p["read_job_logs"]:
+        read_known_problems(client, report, profiles, p["max_job_logs"])
     result.update(report)
     result["api"] = api_counters(client)
-    module.exit_json(**result)
+    without_gc(module.exit_json, **result)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ counts a person compares before and after a change. Test code, never shipped; no
 
     python tests/bench/bench.py [--runs 5] [--forks 5] [--skip-forks] [--smoke] [-v] [--ref GIT_REF]
                                 [--demo-dir build/bench-demo] [--log-dir build/bench-logs] [--keep]
+                                [--fleet-devices 10000] [--fleet-report-only] [--fleet-profile]
 
 1. The no-op rerun of site.yml divided by a floor play (tests/bench/floor.yml: the same min facts, one ping, same
    inventory, connection and become): paired runs floor, site, floor, site ... (--runs pairs), median wall and CPU
@@ -18,6 +19,12 @@ counts a person compares before and after a change. Test code, never shipped; no
    profile writes and other calls. The demo's hosts share one account, so "per host" is the account's calls divided
    by the number of hosts; the clients' own device heartbeats are left out. -v lists the calls per task.
 4. The first converge on fresh hosts (scripts/demo.sh down + up, then site.yml) with 1 fork and with --forks.
+
+5. The fleet report (tests/bench/fleet_bench.py): the module comet_fleet_report, in a child process, against the
+   stand-in serving a generated fleet - --fleet-devices devices (default 10,000; 200 with --smoke; 0 skips it) in a
+   tenth as many accounts, 100 backup jobs each (1,000,000) - its wall and CPU time split into the server's answers,
+   the client's JSON decoding, the job logs and the computation, and its peak memory (goal: under 10 s and 1 GB).
+   --fleet-report-only runs this figure alone (no demo, no podman); --fleet-profile adds the module's cProfile.
 
 --smoke: one pair, no fork comparison, and a demo already up in --demo-dir is reused (tests/integration/
 test_bench.py). The demo is taken down at the end when the bench started it (unless --keep). --ref runs the roles,
@@ -471,7 +478,19 @@ def main(argv=None):
     parser.add_argument("--log-dir", default=os.path.join(ROOT, "build", "bench-logs"), help="where each run's output goes")
     parser.add_argument("--keep", action="store_true", help="leave the demo up at the end (it is left up anyway if it was)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the tasks run on each host and the API calls per task")
+    parser.add_argument("--fleet-devices", type=int, help="devices of the fleet-report figure (default 10000, 200 with --smoke; 0 skips it)")
+    parser.add_argument("--fleet-accounts", type=int, help="accounts of that fleet (default a tenth of the devices)")
+    parser.add_argument("--fleet-jobs", type=int, help="backup jobs stored for that fleet (default 100 per device)")
+    parser.add_argument("--fleet-report-only", action="store_true", help="only the fleet-report figure (no demo, no podman)")
+    parser.add_argument("--fleet-profile", action="store_true", help="print the module's cProfile in the fleet-report figure")
+    parser.add_argument("--fleet-state-file", help="write the generated fleet's state there and serve it from that file")
     args = parser.parse_args(argv)
+    if args.fleet_devices is None:
+        args.fleet_devices = 200 if args.smoke else 10000
+    if args.fleet_devices < 0 or (args.fleet_report_only and args.fleet_devices < 1):
+        parser.error("--fleet-devices must be at least 1 (0 skips the figure, not with --fleet-report-only)")
+    if args.fleet_report_only:
+        return fleet_figure(args)
     if args.smoke:
         args.runs, args.skip_forks = 1, True
     if args.runs < 1 or args.forks < 1:
@@ -486,7 +505,28 @@ def main(argv=None):
         print("bench: %s" % exc, file=sys.stderr)
         return 1
     print(report(bench, res))
+    if args.fleet_devices and fleet_figure(args, number=5) != 0:
+        return 1
     print("bench done in %.0f s" % (time.monotonic() - started))
+    return 0
+
+
+def fleet_figure(args, number=1):
+    """Section ``number``: the fleet report on a generated fleet (fleet_bench.py); 0 when it could be measured."""
+    import fleet_bench  # pylint: disable=import-outside-toplevel  # tests/bench is the script's directory
+    os.makedirs(args.log_dir, exist_ok=True)
+    started = time.monotonic()
+    try:
+        figures = fleet_bench.measure(args.fleet_devices, accounts=args.fleet_accounts, jobs=args.fleet_jobs,
+                                      log_dir=args.log_dir, profile=args.fleet_profile, state_file=args.fleet_state_file,
+                                      say=say)
+    except (RuntimeError, OSError, ValueError) as exc:
+        print("bench: fleet report: %s" % exc, file=sys.stderr)
+        return 1
+    print("")
+    print("\n".join(fleet_bench.report_lines(figures, number)))
+    print("   load average %.1f at the end, %d CPUs; fleet figure done in %.0f s"
+          % (os.getloadavg()[0], os.cpu_count() or 0, time.monotonic() - started))
     return 0
 
 

@@ -220,6 +220,14 @@ class Api(object):
         end = _int_param(params, "End")
         return self.state.jobs_for_range(start, end)
 
+    def admin_get_job_log_entries(self, params, ctx):
+        """[JobEntry] of one job (AdminGetJobLogEntries: JobID, optional MinSeverity and MessageContains)."""
+        account, entries = self.state.api_job_log_entries(_param(params, "JobID"),
+                                                          _param(params, "MinSeverity", required=False),
+                                                          _param(params, "MessageContains", required=False))
+        ctx["account"] = account
+        return entries
+
     def admin_generate_client(self, params, ctx, variant):
         _param(params, "SelfAddress", required=False)
         path = self.state.installers.get(variant)
@@ -285,6 +293,7 @@ class Api(object):
         "dispatcher/run-backup": "admin_dispatcher_run_backup",
         "get-jobs-for-user": "admin_get_jobs_for_user",
         "get-jobs-for-date-range": "admin_get_jobs_for_date_range",
+        "get-job-log-entries": "admin_get_job_log_entries",
     }
     USER = {
         "web/session/start": "user_web_session_start",
@@ -572,6 +581,7 @@ class _Handler(BaseHTTPRequestHandler):
                 ("POST", "faults/clear"): self._c_faults_clear, ("POST", "fixture"): self._c_fixture,
                 ("POST", "online"): self._c_online, ("POST", "sessions/revoke"): self._c_sessions_revoke,
                 ("POST", "reset"): self._c_reset, ("GET", "faults"): self._c_faults_list,
+                ("POST", "job-log"): self._c_job_log,
             }
             handler = routes.get((method, name))
             if handler is None:
@@ -616,6 +626,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _c_online(self, data):
         self.standin.state.set_online(data["account"], data["device"], bool(data.get("online", True)))
+
+    def _c_job_log(self, data):
+        self.standin.state.set_job_log(data["job"], data["entries"])
 
     def _c_sessions_revoke(self, data):
         self.standin.state.revoke_sessions((data or {}).get("account"))

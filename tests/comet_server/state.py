@@ -23,6 +23,8 @@ _NS = uuid.UUID("6f0c2f57-6a44-4d8e-9d0e-7c3b1f2a9c11")
 PBKDF2_ITERATIONS = 5000
 OSINFO_KEYS = ("os", "distribution", "version", "build", "arch")
 INSTALL_TOKEN_LIFETIME = 86400
+# JobEntry.Severity (Go SDK SEVERITY_ constants), lowest first: MinSeverity keeps that one and the ones after it.
+JOB_LOG_SEVERITIES = ("D", "I", "W", "E")
 
 
 class ApiError(Exception):
@@ -152,6 +154,8 @@ class State(object):
         self.online = {}          # (account, device) -> since (set_online / fixture "online")
         self.heartbeats = {}      # (account, device) -> {"time", "since", "version", "platform", "ip"}
         self.jobs = []            # BackupJobDetail dicts
+        self.job_by_guid = {}     # GUID -> the same dict as in jobs
+        self.job_logs = {}        # job GUID -> [JobEntry {Time, Severity, Message}]
         self.policies = {}        # PolicyID -> {"policy": GroupPolicy, "hash"}
         self.installers = getattr(self, "installers", {})  # variant -> file path (one dict object, kept)
         self.installers.clear()
@@ -191,6 +195,7 @@ class State(object):
                 "heartbeats": [dict(v, account=a, device=d, target_id=target_id(a, d))
                                for (a, d), v in sorted(self.heartbeats.items())],
                 "jobs": jsoncopy(self.jobs),
+                "job_logs": jsoncopy(self.job_logs),
                 "policies": dict((pid, {"Policy": jsoncopy(p["policy"]), "PolicyHash": p["hash"]})
                                  for pid, p in self.policies.items()),
                 "installers": dict(self.installers),
@@ -227,6 +232,8 @@ class State(object):
                 key = (item["account"], item["device"])
                 self.heartbeats[key] = dict((k, item.get(k)) for k in ("time", "since", "version", "platform", "ip"))
             self.jobs = list(data.get("jobs") or [])
+            self.job_by_guid = dict((job["GUID"], job) for job in self.jobs)
+            self.job_logs = dict(data.get("job_logs") or {})
             for pid, p in (data.get("policies") or {}).items():
                 self.policies[pid] = {"policy": p["Policy"], "hash": p.get("PolicyHash") or new_hash()}
             self.installers.update(data.get("installers") or {})
@@ -607,9 +614,10 @@ class State(object):
 
     # ------------------------------------------------------------------ jobs
     def add_job(self, username, device_id, status, start_time, end_time=0, classification=4001, source=None,
-                destination=None, guid=None, **extra):
+                destination=None, guid=None, log=None, **extra):
         """Append a BackupJobDetail; returns its GUID. With ``source`` naming an existing Protected Item, its
-        Statistics (LastStartTime, LastBackupJob, LastSuccessfulBackupJob) are updated too (a profile change)."""
+        Statistics (LastStartTime, LastBackupJob, LastSuccessfulBackupJob) are updated too (a profile change).
+        ``log``: the job's log entries (see set_job_log)."""
         with self.lock:
             user = self._user(username, exc=KeyError)
             profile = user["profile"]
@@ -638,6 +646,9 @@ class State(object):
             job.update(jsoncopy(extra))
             job = schema_normalize("BackupJobDetail", job, "BackupJobDetail")
             self.jobs.append(job)
+            self.job_by_guid[job["GUID"]] = job
+            if log is not None:
+                self.set_job_log(job["GUID"], log)
             src = (profile.get("Sources") or {}).get(source) if source else None
             if isinstance(src, dict):
                 if not isinstance(src.get("Statistics"), dict):
@@ -651,6 +662,42 @@ class State(object):
                 user["hash"] = new_hash()
             self._changed()
             return job["GUID"]
+
+    def set_job_log(self, guid, entries):
+        """Store the log of the job ``guid`` (replacing any): JobEntry {Time (Unix seconds, default the job's end or
+        start), Severity (D, I, W or E), Message}, typed like the Go SDK's JobEntry. ValueError/KeyError on bad input."""
+        with self.lock:
+            job = self.job_by_guid.get(guid)
+            if job is None:
+                raise KeyError("no job %r" % (guid,))
+            if not isinstance(entries, list):
+                raise ValueError("a job log is a list of JobEntry objects")
+            out = []
+            for index, entry in enumerate(entries):
+                if not isinstance(entry, dict):
+                    raise ValueError("job log entry %d is not an object" % index)
+                entry = dict(entry)
+                entry.setdefault("Time", job["EndTime"] or job["StartTime"])
+                entry = schema_normalize("JobEntry", entry, "JobEntry[%d]" % index)
+                if entry["Severity"] not in JOB_LOG_SEVERITIES:
+                    raise ValueError("job log entry %d: Severity must be one of %s" % (index, ", ".join(JOB_LOG_SEVERITIES)))
+                out.append(entry)
+            self.job_logs[guid] = out
+            self._changed()
+
+    def api_job_log_entries(self, guid, min_severity=None, message_contains=None):
+        """get-job-log-entries: (account, entries) of a job; ApiError 400 for an unknown job or severity."""
+        with self.lock:
+            job = self.job_by_guid.get(guid)
+            if job is None:
+                raise ApiError(400, "Job not found")
+            if min_severity is not None and min_severity not in JOB_LOG_SEVERITIES:
+                raise ApiError(400, "Parameter MinSeverity must be one of %s" % ", ".join(JOB_LOG_SEVERITIES))
+            floor = JOB_LOG_SEVERITIES.index(min_severity) if min_severity else 0
+            entries = [jsoncopy(e) for e in self.job_logs.get(guid) or []
+                       if e["Severity"] in JOB_LOG_SEVERITIES[floor:]
+                       and (not message_contains or message_contains in e["Message"])]
+            return job["Username"], entries
 
     def jobs_for_user(self, username):
         with self.lock:
@@ -768,10 +815,14 @@ class State(object):
                     job.setdefault("guid", str(uuid.uuid5(_NS, "job/%d/%s" % (index, json.dumps(job, sort_keys=True)))))
                     if job["guid"] in known_jobs:
                         continue
+                    log = job.pop("log", None)
+                    if log is not None:
+                        log = [dict(e, Time=when(e["Time"])) if isinstance(e, dict) and e.get("Time") is not None else e
+                               for e in log]
                     args = dict(username=job.pop("account"), device_id=job.pop("device"), status=job.pop("status"),
                                 start_time=when(job.pop("start")), end_time=when(job.pop("end", 0)),
                                 classification=job.pop("classification", 4001), source=job.pop("source", None),
-                                destination=job.pop("destination", None), guid=job.pop("guid", None))
+                                destination=job.pop("destination", None), guid=job.pop("guid", None), log=log)
                     args.update(job)
                     self.add_job(**args)
                 for pid, policy in (fixture.get("policies") or {}).items():

@@ -20,6 +20,7 @@ ENDPOINT_PARAMS = {
     "get-jobs-for-user": {"TargetUser": USER},
     "get-jobs-for-date-range": {"Start": "0", "End": "0"},
     "policies/get": {"PolicyID": "pol"},
+    "get-job-log-entries": {"JobID": "no-such-job"},
 }
 ALL_ADMIN = sorted(Api.ADMIN) + ["branding/generate-client/linuxgeneric"]
 
@@ -262,6 +263,57 @@ def test_jobs_by_user_and_date_range(srv, api):
                 "DeviceID", "TotalFiles", "TotalSize", "UploadSize", "DownloadSize"):
         assert key in job
     assert job["Status"] == 7004 and job["Classification"] == 4001 and job["DeviceID"] == "dev-lab"
+
+
+def test_job_log_entries(srv, api, tmp_path):
+    """get-job-log-entries (the Go SDK's AdminGetJobLogEntries): [JobEntry {Time, Severity, Message}], MinSeverity keeps
+    that severity and the higher ones (D < I < W < E), MessageContains an exact substring; seeded through the state, a
+    fixture's job "log" or POST /_standin/job-log; kept in the state file."""
+    srv.state.add_device(USER, "dev-1", "mac", platform={"os": "darwin", "version": "11.7"})
+    quiet = srv.state.add_job(USER, "dev-1", status=5000, start_time=1000, end_time=1600)
+    job = srv.state.add_job(USER, "dev-1", status=7001, start_time=5000, end_time=5600, log=[
+        {"Time": 5000, "Severity": "I", "Message": "Starting backup", "Extra": 1},
+        {"Severity": "W", "Message": "Reading subdirectories of <Users/pnom/Desktop>: Open: open /Users/pnom/Desktop: "
+                                     "operation not permitted"},
+        {"Time": 5590, "Severity": "E", "Message": "Failed to initialize Storage Vault: config file already exists"},
+        {"Time": 5599, "Severity": "D", "Message": "debug"},
+    ])
+    answer = api.admin("get-job-log-entries", JobID=job)
+    assert answer.http_status == 200, answer
+    assert [(e["Time"], e["Severity"]) for e in answer.body] == [(5000, "I"), (5600, "W"), (5590, "E"), (5599, "D")]
+    assert answer.body[0] == {"Time": 5000, "Severity": "I", "Message": "Starting backup", "Extra": 1}  # unknown fields kept
+    assert [e["Severity"] for e in api.admin("get-job-log-entries", JobID=job, MinSeverity="W").body] == ["W", "E"]
+    assert [e["Severity"] for e in api.admin("get-job-log-entries", JobID=job, MinSeverity="I").body] == ["I", "W", "E"]
+    assert [e["Time"] for e in api.admin("get-job-log-entries", JobID=job, MessageContains="Storage Vault").body] == [5590]
+    assert api.admin("get-job-log-entries", JobID=job, MessageContains="storage vault").body == []  # exact text
+    assert api.admin("get-job-log-entries", JobID=quiet).body == []
+    assert srv.log[-1]["account"] == USER and srv.log[-1]["endpoint"] == "get-job-log-entries"
+    for params, word in (({"JobID": "no-such-job"}, "Job not found"), ({}, "JobID"),
+                         ({"JobID": job, "MinSeverity": "WARNING"}, "MinSeverity")):
+        answer = api.admin("get-job-log-entries", **params)
+        assert answer.http_status == 400 and word in answer.body["Message"], (params, answer)
+
+    # the control endpoint replaces a job's log; a bad entry is refused (400) and changes nothing
+    assert api.control("job-log", {"job": quiet, "entries": [{"Time": 1600, "Severity": "E", "Message": "x509: "
+                                                              "certificate has expired or is not yet valid"}]}).http_status == 200
+    assert [e["Message"][:5] for e in api.admin("get-job-log-entries", JobID=quiet).body] == ["x509:"]
+    for bad in ([{"Severity": "X", "Message": "m"}], [{"Time": "yesterday", "Severity": "E", "Message": "m"}], ["text"]):
+        assert api.control("job-log", {"job": quiet, "entries": bad}).http_status == 400, bad
+    assert api.control("job-log", {"job": "no-such-job", "entries": []}).http_status == 400
+    assert len(api.admin("get-job-log-entries", JobID=quiet).body) == 1
+
+    # a fixture job's "log" (Time relative like the fixture's times), and the state file round trip
+    srv.state.load_fixture({"jobs": [{"account": USER, "device": "dev-1", "status": 7002, "start": 7000, "end": 7600,
+                                      "guid": "job-fixture", "log": [{"Severity": "E", "Message": "boom"}]}]})
+    assert api.admin("get-job-log-entries", JobID="job-fixture").body == [{"Time": 7600, "Severity": "E", "Message": "boom"}]
+    path = str(tmp_path / "state.json")
+    srv.state.save(path)
+    from comet_server.state import State
+    again = State()
+    again.load(path)
+    assert again.api_job_log_entries(job, "E") == (USER, [answer.body[0] for answer in [api.admin(
+        "get-job-log-entries", JobID=job, MinSeverity="E")]])
+    assert again.api_job_log_entries("job-fixture")[1][0]["Message"] == "boom"
 
 
 def test_policies(srv, api):

@@ -92,3 +92,36 @@ def test_bench_smoke_prints_well_formed_figures(tmp_path):
     assert writes["first run (fresh hosts)"] > 0 and writes["one setting changed"] > 0, third
 
     assert "4. First converge with 1 and 5 forks: skipped (--smoke)" in out, out
+
+
+def test_bench_fleet_report_small(tmp_path):
+    """bench.py --fleet-report-only on 200 devices (no demo, no podman): the figures of section 1 are printed and well
+    formed - the module's wall time split into the server's answers, the JSON decoding, the job logs and the
+    computation, its peak memory, the calls it made - never what they are."""
+    proc = subprocess.run([sys.executable, BENCH, "--fleet-report-only", "--fleet-devices", "200", "--fleet-profile",
+                           "--log-dir", str(tmp_path)], cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=600, check=False)
+    print(proc.stderr[-2000:])
+    print(proc.stdout)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = proc.stdout
+    assert re.search(r"^1\. Fleet report: comet_fleet_report on a generated fleet served by the stand-in \(200 devices in 20 "
+                     r"accounts, 20000 jobs stored\)$", out, re.M), out
+    seconds = {}
+    for label in ("whole run", "fleet reads \\(3 calls\\): the server's answer", "fleet reads: the client's JSON decoding",
+                  "job logs \\(\\d+ get-job-log-entries calls, 4 at once\\)", "computation \\(report, known problems"):
+        match = re.search(r"^\s+%s.*?\s%s\s+%s$" % (label, NUMBER, NUMBER), out, re.M)
+        assert match, (label, out)
+        seconds[label] = (float(match.group(1)), float(match.group(2)))
+    assert seconds["whole run"][0] > 0 and seconds["whole run"][1] > 0
+    calls = int(re.search(r"job logs \((\d+) get-job-log-entries calls", out).group(1))
+    assert 1 <= calls <= 200, out
+    match = re.search(r"peak memory \(max RSS\)\s+%s MB \(%s MB before main\(\)" % (NUMBER, NUMBER), out)
+    assert match and float(match.group(1)) >= float(match.group(2)) > 0, out
+    assert re.search(r"job logs %d of \d+ read, \d+ skipped \(max 200\)" % calls, out), out
+    assert re.search(r"goal under 10 s and under 1 GB: (met|NOT met) on the module's own wall time, (met|NOT met) on its CPU "
+                     r"time", out), out
+    assert re.search(r"the module's own time \(whole run less the wait for the server's answers\): wall %s s, CPU %s s"
+                     % (NUMBER, NUMBER), out), out
+    assert re.search(r"^\s+exit_json: Ansible's no_log scrub of the result, its JSON\s+%s\s+%s$" % (NUMBER, NUMBER), out, re.M), out
+    assert "cProfile of the module" in out and "device_report" in out, out

@@ -28,6 +28,8 @@ ADMIN_PASSWORD = "Fl33t-pl4ybook-never-printed"
 NOW = 1795435200  # 2026-11-23T12:00:00Z, the fixture's reference time
 STAMP = "20261123T120000Z"
 FLEET_ENDPOINTS = ["dispatcher/list-active", "get-jobs-for-date-range", "list-users-full"]
+# The module also reads the last job's log of each device whose last job ended Error or Warning: lin-dave's here.
+LOG_READS = "get-job-log-entries"
 
 with open(os.path.join(os.path.dirname(FIXTURE), "fleet_report.expected.json"), encoding="utf-8") as _handle:
     _EXPECTED_FILE = json.load(_handle)["findings"]
@@ -49,9 +51,9 @@ def server():
         yield srv
 
 
-def playbook(srv, tmp_path, extra, *options, hosts=3):
-    """ansible-playbook playbooks/report.yml over ``hosts`` local hosts; the connection settings in a 0600 extra-vars
-    file. Returns (rc, output, seconds)."""
+def playbook(srv, tmp_path, extra, *options, hosts=3, groups=None):
+    """ansible-playbook playbooks/report.yml over ``hosts`` local hosts (in group fleet, and in ``groups``: {group:
+    {host: {vars}}}); the connection settings in a 0600 extra-vars file. Returns (rc, output, seconds)."""
     secrets = tmp_path / "comet-connection.yml"
     if not secrets.exists():
         fd = os.open(str(secrets), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -59,8 +61,10 @@ def playbook(srv, tmp_path, extra, *options, hosts=3):
             yaml.safe_dump({"fleet_report_server_url": srv.url, "fleet_report_admin_username": ADMIN,
                             "fleet_report_admin_password": ADMIN_PASSWORD}, f)
     inventory = tmp_path / "inventory.yml"
-    inventory.write_text(yaml.safe_dump({"fleet": {"hosts": dict(
-        ("host-%02d" % i, {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}) for i in range(hosts))}}))
+    tree = {"fleet": {"hosts": dict(
+        ("host-%02d" % i, {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}) for i in range(hosts))}}
+    tree.update((group, {"hosts": members}) for group, members in (groups or {}).items())
+    inventory.write_text(yaml.safe_dump(tree))
     extra_file = tmp_path / "extra.yml"
     extra_file.write_text(yaml.safe_dump(dict({"fleet_report_hosts": "fleet", "fleet_report_now": NOW,
                                                "fleet_report_min_client_version": "24.6.0"}, **extra)))
@@ -105,11 +109,12 @@ def test_report_files_findings_and_one_read(server, tmp_path):
     rc, out, seconds = playbook(server, tmp_path, {"fleet_report_dir": str(out_dir)}, "-vvv")
     assert rc == 0, out
     # one read per endpoint for the whole fleet, although the play has 3 hosts
-    assert calls(server) == dict((e, 1) for e in FLEET_ENDPOINTS), calls(server)
+    assert calls(server) == dict([(e, 1) for e in FLEET_ENDPOINTS] + [(LOG_READS, 1)]), calls(server)
     assert set(recap(out)) == {"host-00", "host-01", "host-02"}
 
     files = sorted(os.listdir(str(out_dir)))
-    assert files == ["fleet-report-%s-findings.csv" % STAMP, "fleet-report-%s.json" % STAMP, "fleet-report-%s.md" % STAMP]
+    assert files == ["fleet-report-%s-findings.csv" % STAMP, "fleet-report-%s.html" % STAMP, "fleet-report-%s.json" % STAMP,
+                     "fleet-report-%s.md" % STAMP]
     for name in files:
         assert (os.stat(str(out_dir / name)).st_mode & 0o777) == 0o640
     assert (os.stat(str(out_dir)).st_mode & 0o777) == 0o750
@@ -124,7 +129,7 @@ def test_report_files_findings_and_one_read(server, tmp_path):
     assert summary["by_severity"] == {"info": 1, "warning": 6, "error": 10, "critical": 1}
     assert summary["accounts_suspended"] == 1
     assert summary["now_iso"] == "2026-11-23T12:00:00Z"
-    assert report["api"]["reads"] == 3
+    assert report["api"]["reads"] == 4
 
     markdown = (out_dir / ("fleet-report-%s.md" % STAMP)).read_text()
     assert markdown.startswith("# Comet Backup fleet report - 2026-11-23T12:00:00Z")
@@ -144,6 +149,15 @@ def test_report_files_findings_and_one_read(server, tmp_path):
     assert rows[0]["severity"] == "critical"
     hugo = [r for r in rows if r["device_id"] == "dev-hugo"]
     assert hugo and all(r["device_name"] == "'" + '=HYPERLINK("http://x")|pc <b>' for r in hugo), hugo
+
+    page = (out_dir / ("fleet-report-%s.html" % STAMP)).read_text()
+    assert page.startswith("<!DOCTYPE html>") and "2026-11-23T12:00:00Z" in page
+    assert '=HYPERLINK(&quot;http://x&quot;)|pc &lt;b&gt;' in page and "pc <b>" not in page
+    assert '<li class="card c-action" id="count-devices"><b>11</b>' in page
+    assert '<svg class="chart"' in page and 'id="action-table"' in page
+    # no inventory department here: each account is its own
+    assert "<tr><td>bob</td>" in page
+    assert summary["history_days"] == 28 and len(summary["jobs_per_day"]) == 29
 
     assert "Fleet report 2026-11-23T12:00:00Z: 11 accounts (2 without device), 11 devices" in out
     assert "CRITICAL device MacBook-2019 (mac-old, account bob)" in out
@@ -171,7 +185,7 @@ def test_same_time_same_report_and_fail_on(server, tmp_path):
     assert rc != 0, out
     assert "1 finding(s) of severity warning or higher (fleet_report_fail_on): no_device" in out, out
     assert os.listdir(str(tmp_path / "r2")) == ["fleet-report.json"]
-    assert calls(server) == dict((e, 3) for e in FLEET_ENDPOINTS)
+    assert calls(server) == dict([(e, 3) for e in FLEET_ENDPOINTS] + [(LOG_READS, 2)])  # carol has no device
 
 
 def test_check_mode_writes_nothing(server, tmp_path):
@@ -179,7 +193,7 @@ def test_check_mode_writes_nothing(server, tmp_path):
     rc, out, dummy = playbook(server, tmp_path, {"fleet_report_dir": str(out_dir)}, "--check", hosts=2)
     assert rc == 0, out
     assert not out_dir.exists()
-    assert calls(server) == dict((e, 1) for e in FLEET_ENDPOINTS)
+    assert calls(server) == dict([(e, 1) for e in FLEET_ENDPOINTS] + [(LOG_READS, 1)])
     assert "Fleet report 2026-11-23T12:00:00Z" in out
 
 
@@ -190,12 +204,37 @@ def test_check_mode_writes_nothing(server, tmp_path):
     ({"fleet_report_dir": "relative/dir"}, "fleet_report_dir"),
     ({"fleet_report_fail_on": "sometimes"}, "fleet_report_fail_on"),
     ({"fleet_report_formats": "json,pdf"}, "fleet_report_formats"),
+    ({"fleet_report_history_days": 401}, "fleet_report_history_days"),
 ])
 def test_bad_variables_fail_before_reading(server, tmp_path, extra, variable):
     rc, out, dummy = playbook(server, tmp_path, dict({"fleet_report_dir": str(tmp_path / "reports")}, **extra), hosts=1)
     assert rc != 0
     assert variable in out, out
     assert server.log == [], "nothing is read before the variables are checked"
+
+
+def test_html_report_departments_from_the_inventory(server, tmp_path):
+    """Run against an inventory with dept_* groups: the HTML report groups the accounts by them (hosts of one account
+    in two groups give both; fleet_report_departments overrides)."""
+    out_dir = tmp_path / "reports"
+    groups = {"dept_chimie": {"host-00": {"comet_client_username": "alice"}, "host-01": {"comet_client_username": "bob"}},
+              "dept_lettres": {"host-02": {"comet_config_account": "dave"}, "host-03": {"comet_client_username": "bob"}},
+              "other": {"host-04": {"comet_client_username": "erin"}}}
+    rc, out, dummy = playbook(server, tmp_path, {"fleet_report_dir": str(out_dir), "fleet_report_formats": "html",
+                                                 "fleet_report_timestamp": False,
+                                                 "fleet_report_departments": {"frank": "dept_physique"}}, hosts=5,
+                              groups=groups)
+    assert rc == 0, out
+    assert os.listdir(str(out_dir)) == ["fleet-report.html"]
+    page = (out_dir / "fleet-report.html").read_text()
+    rows = dict(re.findall(r'<tr><td>([^<]*)</td><td class="num">(\d+)</td>', page.split('id="department-table"')[1]))
+    # department -> accounts
+    assert rows["dept_chimie"] == "1"              # alice (bob is in two groups)
+    assert rows["dept_chimie, dept_lettres"] == "1"  # bob
+    assert rows["dept_lettres"] == "1"             # dave, through comet_config_account
+    assert rows["dept_physique"] == "1"            # frank, from fleet_report_departments
+    assert rows["erin"] == "1" and rows["carol"] == "1"  # not in a dept_* group: their own
+    assert "each account is its own" not in page
 
 
 def generated_fleet(accounts, seed=7):
@@ -230,7 +269,9 @@ def test_figures_larger_fleet(tmp_path):
         rc, out, seconds = playbook(srv, tmp_path, {"fleet_report_dir": str(tmp_path / "reports"),
                                                     "fleet_report_timestamp": False}, hosts=5)
         assert rc == 0, out
-        assert calls(srv) == dict((e, 1) for e in FLEET_ENDPOINTS)
+        logs = calls(srv).pop(LOG_READS, 0)
+        assert dict((e, n) for e, n in calls(srv).items() if e != LOG_READS) == dict((e, 1) for e in FLEET_ENDPOINTS)
+        assert 0 < logs <= 200   # the devices whose last job ended Error or Warning, at most max_job_logs
         report = json.loads((tmp_path / "reports" / "fleet-report.json").read_text())
     summary = report["summary"]
     assert summary["accounts"] == 400

@@ -120,3 +120,32 @@ def test_connection_refused_is_retried():
         client.call("meta/version")
     assert "refused" in str(err.value).lower() and sleeps == [0.5, 1.0]
     assert PASSWORD not in str(err.value) and err.value.__context__ is None
+
+
+def test_job_log_entries_wire_and_answer(scripted_server):
+    entries = [{"Time": 1700000000, "Severity": "W", "Message": "operation not permitted"}]
+    scripted_server.script = [("json", 200, entries)]
+    client = client_for(scripted_server)
+    assert client.job_log_entries("job-1", min_severity="W") == entries
+    form = scripted_server.seen[0]["form"]
+    assert scripted_server.seen[0]["path"] == "/api/v1/admin/get-job-log-entries"
+    assert form["JobID"] == "job-1" and form["MinSeverity"] == "W" and "MessageContains" not in form
+    scripted_server.script = [("json", 200, {"Status": 200, "Message": "OK"})]
+    with pytest.raises(api.CometApiError, match="not a list of log entries"):
+        client.job_log_entries("job-1")
+
+
+def test_job_log_entries_many_at_once(scripted_server):
+    """Several logs at once, each answer to its job; a failed one is returned as its error; the counters add up."""
+    scripted_server.script = [("json", 200, [{"Time": 1, "Severity": "E", "Message": "m"}])]
+    client = client_for(scripted_server, retries=0)
+    ids = ["job-%d" % i for i in range(12)] + ["job-0"]     # a repeated id is read once
+    logs = client.job_log_entries_many(ids, workers=4, min_severity="W")
+    assert sorted(logs) == sorted(set(ids)) and all(v == [{"Time": 1, "Severity": "E", "Message": "m"}] for v in logs.values())
+    assert sorted(s["form"]["JobID"] for s in scripted_server.seen) == sorted(set(ids))
+    assert client.stats["calls"] == 12 and client.stats["reads"] == 12
+    assert client.stats["endpoints"] == {"get-job-log-entries": 12}
+    scripted_server.script = [("json", 400, {"Status": 400, "Message": "Job not found"})]
+    logs = client.job_log_entries_many(["gone"])
+    assert isinstance(logs["gone"], api.CometApiError) and logs["gone"].status == 400
+    assert client.job_log_entries_many([]) == {}

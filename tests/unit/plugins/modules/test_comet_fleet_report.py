@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -118,10 +119,17 @@ def test_fleet_read_once(server, tmp_path, capsys, check_mode):
     before = len(server.log)
     result = run(server, tmp_path, capsys, check_mode=check_mode)
     new = server.log[before:]
-    assert sorted(e["endpoint"] for e in new) == sorted(FLEET_ENDPOINTS), "one read per endpoint, nothing else"
+    # one read per fleet endpoint, plus the last job's log of lin-dave, the one device whose last job ended Error or
+    # Warning (it has no log entries: no known problem)
+    assert sorted(e["endpoint"] for e in new) == sorted(FLEET_ENDPOINTS + ("get-job-log-entries",)), new
     assert result["changed"] is False
     assert lines(result) == EXPECTED
-    assert result["api"]["reads"] == 3 and result["api"]["writes"] == 0
+    assert result["api"]["reads"] == 4 and result["api"]["writes"] == 0
+    assert result["summary"]["job_logs"] == {"candidates": 1, "read": 1, "failed": 0, "skipped": 0, "max": 200, "errors": []}
+    assert all(f["fix"] for f in result["findings"])
+    dave = [f.get("known_problems") for f in result["findings"] if f["device_id"] == "lin-dave"]
+    assert dave and all(p == [] for p in dave)
+    assert not any("known_problems" in f for f in result["findings"] if f["device_id"] != "lin-dave")
     summary = result["summary"]
     assert (summary["accounts"], summary["devices"], summary["findings"]) == (10, 11, 16)
     assert summary["by_severity"] == {"info": 1, "warning": 4, "error": 10, "critical": 1}
@@ -170,7 +178,7 @@ def test_obsolete_after_days_replaces_the_months(server_overlay, tmp_path, capsy
 def test_accounts_filter_still_one_read(server, tmp_path, capsys):
     before = len(server.log)
     result = run(server, tmp_path, capsys, accounts=["bob", "carol"])
-    assert len(server.log) - before == 3
+    assert len(server.log) - before == 3   # no last job of bob's or carol's ended Error or Warning
     assert [a["account"] for a in result["accounts"]] == ["bob", "carol"]
     assert all(f["account"] in ("bob", "carol") for f in result["findings"])
 
@@ -189,6 +197,7 @@ def test_thresholds_from_options(server, tmp_path, capsys):
     (dict(obsolete_after_months=0), "obsolete_after_months"),
     (dict(week_days=141), "week_days"),
     (dict(min_client_version="latest"), "min_client_version"),
+    (dict(max_job_logs=0), "max_job_logs"),
 ])
 def test_bad_input_names_the_option(server, tmp_path, capsys, args, option):
     before = len(server.log)
@@ -232,3 +241,97 @@ def test_api_error_is_reported(server, tmp_path, capsys, monkeypatch):
     assert result["failed"] is True
     assert "get-jobs-for-date-range" in result["msg"] and "503" in result["msg"]
     assert result["api"]["reads"] == 2
+
+
+# Devices whose last job's log holds the guide's known problems (seed 000, "Problèmes connus"), for the log reading.
+_DAY = 86400
+_LOG_DEVICES = {
+    "mac-fda": ({"os": "darwin", "version": "14.5"}, 7001, [
+        {"Severity": "W", "Message": "Reading subdirectories of <Users/mia/Desktop>: Open: open /Users/mia/Desktop: "
+                                     "operation not permitted"},
+        {"Severity": "W", "Message": "Reading subdirectories of <Users/mia/Documents>: Open: open /Users/mia/Documents: "
+                                     "operation not permitted"}]),
+    "mac-onedrive": ({"os": "darwin", "version": "11.7.10"}, 7001, [
+        {"Severity": "W", "Message": "Lstat: lstat /Users/mia/OneDrive - Université de Lausanne/a.docx: resource "
+                                     "deadlock avoided"}]),
+    "mac-spotlight": ({"os": "darwin", "version": "10.15.7"}, 7001, [
+        {"Severity": "I", "Message": "Starting backup"},
+        {"Severity": "W", "Message": "Warning for Users/mia/Library/Metadata/CoreSpotlight/index.spotlightV3/.store.db: "
+                                     "Open: open /Users/mia/Library/Metadata/CoreSpotlight/index.spotlightV3/.store.db: "
+                                     "operation not permitted"},
+        {"Severity": "W", "Message": "Lstat: lstat /Users/mia/Library/Containers/com.apple.mail/Data/DataVaults: "
+                                     "operation not permitted"}]),
+    "win-vault": ({"os": "windows", "version": "10.0"}, 7002, [
+        {"Severity": "W", "Message": "Failed to initialize Storage Vault: config file already exists"},
+        {"Severity": "E", "Message": "The destination initializer encountered a problem: exit status 1"}]),
+    "lin-x509": ({"os": "linux", "distribution": "Ubuntu 16.04"}, 7002, [
+        {"Severity": "E", "Message": "Post https://cometbackup.unil.ch/api/v1/user/get-profile-and-hash: x509: "
+                                     "certificate has expired or is not yet valid"}]),
+}
+LOGS = {
+    "users": {"mia": {"password": "mia-pw-Xy12", "devices": dict(
+        (d, {"name": d, "platform": platform}) for d, (platform, dummy, dummy2) in _LOG_DEVICES.items()),
+        "profile": {"AccountName": "Mia", "Sources": dict(
+            ("src-" + d, {"Engine": "engine1/file", "Description": "Documents", "OwnerDevice": d}) for d in _LOG_DEVICES)}}},
+    "jobs": [{"account": "mia", "device": d, "status": status, "start": NOW - _DAY - 600, "end": NOW - _DAY,
+              "source": "src-" + d, "log": log} for d, (dummy, status, log) in _LOG_DEVICES.items()],
+}
+EXPECTED_PROBLEMS = {
+    "mac-fda": ["macos_full_disk_access"],
+    "mac-onedrive": ["macos_onedrive_old"],
+    "mac-spotlight": ["macos_corespotlight", "macos_datavaults"],
+    "win-vault": ["storage_vault_corrupted"],
+    "lin-x509": ["x509_system_too_old"],
+    "lin-dave": [],
+}
+
+
+@pytest.fixture(scope="module")
+def server_logs():
+    from comet_server import CometServerStandIn
+    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=[FIXTURE, LOGS]) as srv:
+        yield srv
+
+
+def test_known_problems_from_the_job_logs(server_logs, tmp_path, capsys):
+    before = len(server_logs.log)
+    result = run(server_logs, tmp_path, capsys)
+    new = [e for e in server_logs.log[before:] if e["endpoint"] == "get-job-log-entries"]
+    assert len(new) == 6 and all(e["status"] == 200 for e in new)     # one call per Error or Warning device
+    devices = dict((d["device_id"], d) for d in result["devices"])
+    got = dict((d, [p["id"] for p in v["known_problems"]]) for d, v in devices.items() if "known_problems" in v)
+    assert got == EXPECTED_PROBLEMS
+    fda = devices["mac-fda"]["known_problems"][0]
+    assert fda["count"] == 2 and fda["line"].endswith("/Users/mia/Desktop: operation not permitted")
+    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARNING Reading subdirectories", fda["line"])
+    assert "PPPC" in fda["fix"] and "unil.backup.comet_client" in fda["fix"]
+    # the failed devices' findings carry the same known problems, and a fix
+    vault = [f for f in result["findings"] if f["device_id"] == "win-vault" and f["code"] == "last_job_failed"][0]
+    assert [p["id"] for p in vault["known_problems"]] == ["storage_vault_corrupted"]
+    assert "new Storage Vault" in vault["known_problems"][0]["fix"] and vault["fix"]
+    summary = result["summary"]
+    assert summary["job_logs"] == {"candidates": 6, "read": 6, "failed": 0, "skipped": 0, "max": 200, "errors": []}
+    assert summary["known_problems"]["macos_full_disk_access"] == 1 and summary["known_problems"]["accented_exclusion"] == 0
+
+
+def test_job_logs_bounded_off_and_failing(server_logs, tmp_path, capsys):
+    # the bound: the Error devices first (lin-dave, then mia's in name order: lin-x509, win-vault)
+    before = len(server_logs.log)
+    result = run(server_logs, tmp_path, capsys, max_job_logs=2)
+    assert sum(1 for e in server_logs.log[before:] if e["endpoint"] == "get-job-log-entries") == 2
+    assert result["summary"]["job_logs"]["skipped"] == 4
+    assert sorted(d["device_id"] for d in result["devices"] if "known_problems" in d) == ["lin-dave", "lin-x509"]
+
+    # off: the three fleet reads only, no known problems, the fixes still there
+    before = len(server_logs.log)
+    result = run(server_logs, tmp_path, capsys, read_job_logs=False)
+    assert sorted(e["endpoint"] for e in server_logs.log[before:]) == sorted(FLEET_ENDPOINTS)
+    assert not any("known_problems" in x for x in result["devices"] + result["findings"])
+    assert "job_logs" not in result["summary"] and all(f["fix"] for f in result["findings"])
+
+    # a log that cannot be read is counted and named, the report is still made
+    server_logs.faults.fail_next(1, status=400, endpoint="get-job-log-entries", message="Job log unavailable")
+    result = run(server_logs, tmp_path, capsys)
+    logs = result["summary"]["job_logs"]
+    assert result.get("failed") is not True and (logs["read"], logs["failed"]) == (5, 1)
+    assert "get-job-log-entries" in logs["errors"][0] and "Job log unavailable" in logs["errors"][0]

@@ -1,0 +1,209 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to the unil.backup collection: not a public API, may change without notice.
+#
+# The fleet report (module comet_fleet_report's result: {summary, findings, accounts, devices}) as a Prometheus
+# textfile-collector file (node_exporter --collector.textfile.directory; the text exposition format 0.0.4): gauges
+# per device, per department and for the fleet, and the findings counted by code. Pure logic, no I/O; the filter
+# unil.backup.fleet_report_prometheus exposes it.
+
+from __future__ import annotations
+
+PREFIX = "unil_backup_fleet_"
+
+# Severity as a number, for alerts (device_status): ok 0 ... critical 4.
+STATUS_VALUE = {"ok": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
+
+# Finding codes in report order, when the report's summary does not list them (_comet_fleet.FINDINGS).
+DEFAULT_CODES = ("obsolete", "never_backed_up", "only_abandoned_or_error_this_week", "no_jobs_this_week",
+                 "last_job_failed", "account_closing", "no_device", "outdated_client")
+
+NO_JOB_LABEL = "No jobs"
+
+# name (after PREFIX), help text; every metric is a gauge.
+METRICS = (
+    ("report_timestamp_seconds", "Time of the fleet report (Unix seconds)."),
+    ("accounts", "Accounts in the report."),
+    ("devices", "Devices in the report."),
+    ("findings", "Findings of the report by code (the service's rules: obsolete, never_backed_up, ...)."),
+    ("findings_by_severity", "Findings of the report by severity."),
+    ("known_problems", "Devices whose last backup job's log shows a known problem of the guide, by problem."),
+    ("device_last_working_backup_timestamp_seconds",
+     "End of the device's last working backup, Success or Warning (Unix seconds; 0 when it has none)."),
+    ("device_last_job_timestamp_seconds",
+     "End of the device's last backup job, or its start while it runs (Unix seconds; 0 when none is known)."),
+    ("device_last_job_status",
+     "Status code of the device's last backup job (5000 Success, 7001 Warning, 7002 Error, ...; label status); "
+     "0 when none is known."),
+    ("device_jobs_this_week", "Backup jobs of the device in the report's recent window (week_days)."),
+    ("device_working_jobs_this_week", "Working backup jobs (Success or Warning) of the device in the recent window."),
+    ("device_online", "1 when the device has a live connection to the Comet Server, else 0."),
+    ("device_status", "Highest severity of the device's findings: 0 ok, 1 info, 2 warning, 3 error, 4 critical."),
+    ("department_accounts", "Accounts of the department."),
+    ("department_devices", "Devices of the department."),
+    ("department_devices_online", "Devices of the department with a live connection."),
+    ("department_jobs_this_week", "Backup jobs of the department's devices in the recent window."),
+    ("department_oldest_last_working_backup_timestamp_seconds",
+     "The oldest last working backup among the department's devices that have one (Unix seconds; 0 when none has)."),
+    ("department_devices_without_working_backup", "Devices of the department with no working backup in their history."),
+    ("department_last_job_status", "Devices of the department by the status label of their last backup job."),
+    ("department_findings", "Findings of the department by code."),
+)
+
+
+def escape_label(value):
+    """A label value as the exposition format writes it between double quotes: backslash, double quote and line feed
+    escaped."""
+    return str(value).replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
+
+
+def escape_help(text):
+    """HELP text: backslash and line feed escaped."""
+    return str(text).replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return "%d" % value
+    if value is None:
+        return "0"
+    return repr(float(value))
+
+
+def _int(value):
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+class _Families(object):
+    """Samples per metric, written in METRICS order with their HELP and TYPE once each."""
+
+    def __init__(self):
+        self.samples = dict((name, []) for name, dummy in METRICS)
+
+    def add(self, name, labels, value):
+        self.samples[name].append((tuple(labels), value))
+
+    def text(self):
+        out = []
+        for name, help_text in METRICS:
+            samples = self.samples[name]
+            if not samples:
+                continue
+            full = PREFIX + name
+            out.append("# HELP %s %s" % (full, escape_help(help_text)))
+            out.append("# TYPE %s gauge" % full)
+            for labels, value in samples:
+                if labels:
+                    text = ",".join('%s="%s"' % (key, escape_label(val)) for key, val in labels)
+                    out.append("%s{%s} %s" % (full, text, _number(value)))
+                else:
+                    out.append("%s %s" % (full, _number(value)))
+        return "\n".join(out) + "\n" if out else ""
+
+
+def _department_of(departments):
+    if departments is None:
+        return lambda account: account
+    if not isinstance(departments, dict):
+        raise ValueError("departments must be a mapping of account -> department, not %s" % type(departments).__name__)
+    for account, department in departments.items():
+        if not isinstance(account, str) or not isinstance(department, str) or not department:
+            raise ValueError("departments: %r -> %r is not an account name -> department name" % (account, department))
+    return lambda account: departments.get(account) or account
+
+
+def render_textfile(report, departments=None):
+    """The Prometheus textfile-collector text of a fleet report (comet_fleet_report's result). ``departments`` maps
+    an account to its department (default, and for an account it does not name: the account itself). Raises ValueError
+    on input that is not a fleet report."""
+    if not isinstance(report, dict) or not all(isinstance(report.get(k), list) for k in ("devices", "findings")):
+        raise ValueError("the input must be a fleet report (the result of unil.backup.comet_fleet_report): a mapping "
+                         "with devices and findings lists")
+    department_of = _department_of(departments)
+    summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
+    accounts = [a for a in report.get("accounts") or [] if isinstance(a, dict)]
+    devices = [d for d in report["devices"] if isinstance(d, dict)]
+    findings = [f for f in report["findings"] if isinstance(f, dict)]
+    codes = list((summary.get("by_finding") or {}).keys()) or list(DEFAULT_CODES)
+    for f in findings:
+        if f.get("code") not in codes:
+            codes.append(f.get("code"))
+    families = _Families()
+
+    if summary.get("now"):
+        families.add("report_timestamp_seconds", (), _int(summary["now"]))
+    families.add("accounts", (), len(accounts) if accounts else _int(summary.get("accounts")))
+    families.add("devices", (), len(devices))
+    by_code = dict((c, 0) for c in codes)
+    by_severity = dict((s, 0) for s in ("info", "warning", "error", "critical"))
+    for f in findings:
+        by_code[f.get("code")] = by_code.get(f.get("code"), 0) + 1
+        by_severity[f.get("severity")] = by_severity.get(f.get("severity"), 0) + 1
+    for code in codes:
+        families.add("findings", (("code", code),), by_code[code])
+    for severity, count in by_severity.items():
+        families.add("findings_by_severity", (("severity", severity),), count)
+    for problem, count in sorted((summary.get("known_problems") or {}).items()):
+        families.add("known_problems", (("problem", problem),), _int(count))
+
+    depts = {}
+
+    def dept(account):
+        name = department_of(account)
+        if name not in depts:
+            depts[name] = {"accounts": set(), "devices": 0, "online": 0, "jobs": 0, "oldest": None, "never": 0,
+                           "last": {}, "findings": dict((c, 0) for c in codes)}
+        depts[name]["accounts"].add(account)
+        return name, depts[name]
+
+    for account in accounts:
+        dept(account.get("account"))
+    by_place = sorted(devices, key=lambda d: (department_of(d.get("account")), str(d.get("account")),
+                                              str(d.get("device_id"))))
+    for d in by_place:
+        name, agg = dept(d.get("account"))
+        labels = (("department", name), ("account", d.get("account") or ""), ("device_id", d.get("device_id") or ""),
+                  ("device", d.get("name") or d.get("device_id") or ""), ("platform", d.get("platform") or "unknown"))
+        working = _int(d.get("last_working_time"))
+        last = d.get("last_job") if isinstance(d.get("last_job"), dict) else None
+        label = (last or {}).get("label") or NO_JOB_LABEL
+        families.add("device_last_working_backup_timestamp_seconds", labels, working)
+        families.add("device_last_job_timestamp_seconds", labels, _int((last or {}).get("time")))
+        families.add("device_last_job_status", labels + (("status", label),), _int((last or {}).get("status")))
+        families.add("device_jobs_this_week", labels, _int(d.get("week_jobs")))
+        families.add("device_working_jobs_this_week", labels, _int(d.get("week_working_jobs")))
+        families.add("device_online", labels, bool(d.get("online")))
+        families.add("device_status", labels, STATUS_VALUE.get(d.get("status"), 0))
+        agg["devices"] += 1
+        agg["online"] += 1 if d.get("online") else 0
+        agg["jobs"] += _int(d.get("week_jobs"))
+        if working:
+            agg["oldest"] = working if agg["oldest"] is None else min(agg["oldest"], working)
+        else:
+            agg["never"] += 1
+        agg["last"][label] = agg["last"].get(label, 0) + 1
+    for f in findings:
+        dummy, agg = dept(f.get("account"))
+        agg["findings"][f.get("code")] = agg["findings"].get(f.get("code"), 0) + 1
+
+    for name in sorted(depts, key=str):
+        agg = depts[name]
+        labels = (("department", name),)
+        families.add("department_accounts", labels, len(agg["accounts"]))
+        families.add("department_devices", labels, agg["devices"])
+        families.add("department_devices_online", labels, agg["online"])
+        families.add("department_jobs_this_week", labels, agg["jobs"])
+        families.add("department_oldest_last_working_backup_timestamp_seconds", labels, agg["oldest"] or 0)
+        families.add("department_devices_without_working_backup", labels, agg["never"])
+        for label, count in sorted(agg["last"].items()):
+            families.add("department_last_job_status", labels + (("status", label),), count)
+        for code in codes:
+            families.add("department_findings", labels + (("code", code),), agg["findings"].get(code, 0))
+    return families.text()
