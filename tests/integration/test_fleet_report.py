@@ -165,6 +165,26 @@ def test_report_files_findings_and_one_read(server, tmp_path):
           % (summary["accounts"], summary["devices"], summary["findings"], len(server.log), seconds))
 
 
+def test_prometheus_textfile_at_a_fixed_name(server, tmp_path):
+    """The role writes node_exporter's textfile-collector file where the collector reads it, under one fixed name
+    (never timestamped), readable by node_exporter; its counts are the report's."""
+    parser = pytest.importorskip("prometheus_client.parser")
+    out_dir, prom = tmp_path / "reports", tmp_path / "textfile" / "unil_backup.prom"
+    prom.parent.mkdir()
+    rc, out, dummy = playbook(server, tmp_path, {"fleet_report_dir": str(out_dir), "fleet_report_formats": ["json", "prometheus"],
+                                                 "fleet_report_prometheus_path": str(prom)}, hosts=1)
+    assert rc == 0, out
+    assert sorted(os.listdir(str(out_dir))) == ["fleet-report-%s.json" % STAMP]
+    assert (os.stat(str(prom)).st_mode & 0o777) == 0o644
+    summary = json.loads((out_dir / ("fleet-report-%s.json" % STAMP)).read_text())["summary"]
+    families = dict((f.name, f) for f in parser.text_string_to_metric_families(prom.read_text()))
+    findings = dict((s.labels["code"], s.value) for s in families["unil_backup_fleet_findings"].samples)
+    assert dict((k, v) for k, v in findings.items() if v) == summary["by_finding"]
+    assert families["unil_backup_fleet_devices"].samples[0].value == summary["devices"]
+    assert len(families["unil_backup_fleet_device_online"].samples) == summary["devices"]
+    assert "Files: " in out and str(prom) in out
+
+
 def test_same_time_same_report_and_fail_on(server, tmp_path):
     out_dir = tmp_path / "reports"
     rc, out, dummy = playbook(server, tmp_path, {"fleet_report_dir": str(out_dir)}, hosts=1)
