@@ -520,7 +520,7 @@ def day_chart(per_day):
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = 4 * _nice_max(max(totals) / 4.0)  # 4 grid steps of 1, 2 or 5 x 10^n
     slot = plot_w / float(len(days))
-    bar = max(1.0, slot * 0.72)
+    bar_w = max(1.0, slot * 0.72)
     out = ['<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="day-chart-title">' % (width, height),
            '<title id="day-chart-title">Backup jobs per day by outcome</title>']
     for i in range(5):
@@ -530,7 +530,7 @@ def day_chart(per_day):
         out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (left - 6, y + 4, e("%g" % value)))
     every = max(1, int(len(days) / 16.0 + 0.999))
     for i, day in enumerate(days):
-        x = left + i * slot + (slot - bar) / 2.0
+        x = left + i * slot + (slot - bar_w) / 2.0
         y = top + plot_h
         counts = per_day[day] or {}
         for label in labels:
@@ -540,12 +540,12 @@ def day_chart(per_day):
             h = plot_h * n / float(top_value)
             y -= h
             out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>' % (
-                x, y, bar, h, e(STATUS_COLOR.get(label, OTHER_COLOR)), e("%s: %s %d" % (day, label, n))))
+                x, y, bar_w, h, e(STATUS_COLOR.get(label, OTHER_COLOR)), e("%s: %s %d" % (day, label, n))))
         if totals[i] and len(days) <= 35:
-            out.append('<text x="%.1f" y="%.1f" text-anchor="middle">%d</text>' % (x + bar / 2.0, y - 3, totals[i]))
+            out.append('<text x="%.1f" y="%.1f" text-anchor="middle">%d</text>' % (x + bar_w / 2.0, y - 3, totals[i]))
         if i % every == 0 or i == len(days) - 1:
             out.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>' % (
-                x + bar / 2.0, height - bottom + 16, e(day[5:] if len(day) >= 10 else day)))
+                x + bar_w / 2.0, height - bottom + 16, e(day[5:] if len(day) >= 10 else day)))
     out.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#555"/>'
                % (left, width - right, top + plot_h, top + plot_h))
     out.append('<text x="%d" y="%d" text-anchor="middle">UTC day (%s to %s)</text>' % (
@@ -557,7 +557,7 @@ def day_chart(per_day):
 
 def bar_chart(chart_id, title, rows, keys, colors, labels, unit):
     """Horizontal stacked bars: ``rows`` [(name, {key: count})], ``keys`` in stacking order."""
-    rows = [(name, counts) for name, counts in rows]
+    rows = list(rows)
     if not rows or not any(sum(c.get(k, 0) for k in keys) for dummy, c in rows):
         return '<p class="note">Nothing to draw.</p>'
     width = 1000
