@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from .faults import Faults
-from .state import ApiError, SchemaError, State, jsoncopy, normalize_profile, target_id
+from .state import ApiError, SchemaError, State, jsoncopy, normalize_policy, normalize_profile, target_id
 from . import tls as tlsmod
 
 ADMIN_PREFIX = "/api/v1/admin/"
@@ -160,6 +160,11 @@ class Api(object):
     def admin_policies_set(self, params, ctx):
         policy_id = _param(params, "PolicyID")
         policy = _json_param(params, "Policy")
+        try:
+            policy = normalize_policy(policy)
+        except SchemaError as exc:
+            # Comet's decoder refuses it; answered as JSON under HTTP 200, as for ProfileData
+            raise ApiError(400, "Invalid Policy: %s" % exc, http_status=200)
         check = _param(params, "CheckPolicyHash", required=False)
         self.state.api_set_policy(policy_id, policy, check_hash=check)
         ctx["mutated"] = True

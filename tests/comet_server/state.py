@@ -97,6 +97,12 @@ def normalize_profile(profile):
     return schema_normalize("UserProfileConfig", profile)
 
 
+def normalize_policy(policy):
+    """A GroupPolicy as the real server stores it (decoded into Comet's typed GroupPolicy, UserPolicy inside, and
+    encoded again, unknown fields kept). SchemaError where Comet's decoder would refuse it."""
+    return schema_normalize("GroupPolicy", policy)
+
+
 def reported_platform(info):
     """``dispatcher/list-active`` ``ReportedPlatform``: GOOS/GOARCH, as the real server answers it."""
     info = info or {}
@@ -718,7 +724,8 @@ class State(object):
 
     # ------------------------------------------------------------------ policies
     def add_policy(self, policy_id, policy):
-        """``policy`` is a GroupPolicy: {"Description": ..., "Policy": {UserPolicy}, ...}."""
+        """``policy`` is a GroupPolicy: {"Description": ..., "Policy": {UserPolicy}, ...}; stored typed."""
+        policy = normalize_policy(policy)
         with self.lock:
             self.policies[policy_id] = {"policy": jsoncopy(policy), "hash": new_hash()}
             self._changed()
@@ -746,6 +753,7 @@ class State(object):
             return jsoncopy(entry["policy"]), entry["hash"]
 
     def api_set_policy(self, policy_id, policy, check_hash=None):
+        """Store ``policy`` (already normalized by the caller: see normalize_policy)."""
         with self.lock:
             entry = self.policies.get(policy_id)
             if check_hash is not None:
@@ -826,7 +834,7 @@ class State(object):
                     args.update(job)
                     self.add_job(**args)
                 for pid, policy in (fixture.get("policies") or {}).items():
-                    if pid not in self.policies or self.policies[pid]["policy"] != jsoncopy(policy):
+                    if pid not in self.policies or self.policies[pid]["policy"] != normalize_policy(policy):
                         self.add_policy(pid, policy)
                 for variant, path in (fixture.get("installers") or {}).items():
                     if base_dir and not os.path.isabs(path):

@@ -335,6 +335,26 @@ def test_policies(srv, api):
     assert answer.http_status == 400 and "Policy" in answer.body["Message"]
 
 
+def test_policies_stored_typed_as_comet_does(srv, api):
+    """A GroupPolicy is decoded into Comet's typed struct and encoded again: zero values of omitempty fields dropped,
+    absent ones at their zero value, unknown fields kept; a wrong type refused (JSON Status under HTTP 200)."""
+    srv.state.add_policy("pol", {"Description": "UNIL", "Policy": {}})
+    got = api.admin("policies/get", PolicyID="pol").body
+    policy = got["Policy"]
+    assert policy["DefaultUserPolicy"] is False and policy["CreatedDate"] == 0  # not omitempty: present at zero
+    exclusion = {"Exclude": ".*/Library/Caches/.*", "Regex": True, "RestrictOS": 4, "ZZFuture": "kept"}
+    new = dict(policy, Policy=dict(policy["Policy"], FileAndFolderMandatoryExclusions=[exclusion]))
+    answer = api.admin("policies/set", PolicyID="pol", Policy=json.dumps(new), CheckPolicyHash=got["PolicyHash"])
+    assert answer.body["Status"] == 200, answer.body
+    stored = srv.state.get_policy("pol")["Policy"]["FileAndFolderMandatoryExclusions"]
+    assert stored == [exclusion]
+    before = srv.state.get_policy("pol")
+    wrong = dict(new, Policy=dict(new["Policy"], FileAndFolderMandatoryExclusions=[dict(exclusion, RestrictOS="macos")]))
+    answer = api.admin("policies/set", PolicyID="pol", Policy=json.dumps(wrong))
+    assert answer.http_status == 200 and answer.body["Status"] == 400 and "RestrictOS" in answer.body["Message"]
+    assert srv.state.get_policy("pol") == before
+
+
 def test_generate_client_serves_registered_file(srv, api, tmp_path):
     data = bytes(range(256)) * 1000 + b"#!/bin/sh\n"
     path = tmp_path / "Comet_Backup_UNIL-24.6.0.run"

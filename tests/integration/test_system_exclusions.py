@@ -18,6 +18,7 @@ import yaml
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import default_system_exclusions
 from comet_server import CometServerStandIn
+from comet_server.state import normalize_policy
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PLAYBOOK = os.path.join(ROOT, "playbooks", "system_exclusions.yml")
@@ -46,6 +47,8 @@ UNIL_POLICY = {
     },
 }
 LABS_POLICY = {"Description": "Labs", "Policy": {}}
+# ... and as the server stores it (typed: absent known fields at their zero value, unknown ones kept)
+STORED_UNIL = normalize_policy(UNIL_POLICY)
 
 pytestmark = pytest.mark.slow
 
@@ -141,7 +144,7 @@ def test_first_run_writes_the_unil_set_then_nothing(server, tmp_path):
     assert {"Exclude": "/tmp/.*", "Regex": True, "RestrictOS": 5, "ZZFutureExclusionField": "kept"} in stored
     # every other field of the policy, known or not, as it was
     after = server.state.get_policy("pol-unil")
-    before = json.loads(json.dumps(UNIL_POLICY))
+    before = json.loads(json.dumps(STORED_UNIL))
     del after["Policy"][MANDATORY], before["Policy"][MANDATORY]
     assert after == before
     assert summary(out) == ('Policy pol-unil \\"UNIL\\": 75 system-level exclusions (any 6, windows 40, macos 28, '
@@ -216,7 +219,7 @@ def test_connection_from_the_inventory_and_state_present(server, tmp_path):
     assert "lab-pc-01" not in out, "a host of the inventory was contacted"
     stored = entries(server)
     # present: the hand-added glob stays, the UNIL set is added after what was there
-    assert stored[:2] == UNIL_POLICY["Policy"][MANDATORY]
+    assert stored[:2] == STORED_UNIL["Policy"][MANDATORY]
     assert essential(stored[2:]) == [e for e in unil_entries() if e["Exclude"] != "/tmp/.*"]
 
 
@@ -230,7 +233,7 @@ def test_ambiguous_or_unknown_policy_name_fails_without_a_write(server, tmp_path
     rc, out = playbook(server, tmp_path, {"comet_system_exclusions_policy_id": "pol-missing"})
     assert rc != 0 and "policies/get" in out, out
     assert server.log_count(endpoint="policies/set") == 0
-    assert server.state.get_policy("pol-unil") == UNIL_POLICY
+    assert server.state.get_policy("pol-unil") == STORED_UNIL
 
 
 @pytest.mark.parametrize("extra,expected", [
@@ -261,7 +264,7 @@ def test_bad_input_fails_before_any_request(server, tmp_path, extra, expected):
     assert "(?i).*/ok/.*" not in out.split("FAILED!")[-1], "a valid regex is not reported:\n" + out
     assert "user:pw" not in out
     assert server.log == [], "the server was called before the input was checked"
-    assert server.state.get_policy("pol-unil") == UNIL_POLICY
+    assert server.state.get_policy("pol-unil") == STORED_UNIL
 
 
 PREFLIGHT_PLAY = """
