@@ -41,6 +41,8 @@ def test_no_secret_anywhere_at_vvv(tmp_path):
         server.state.add_user(ACCOUNT, secrets["user"])
         server.state.add_device(ACCOUNT, DEVICE, "sweep", platform=LINUX, client_version="24.6.0", online=True)
         server.state.add_policy("policy-unil", {"Description": "UNIL", "Policy": {}})
+        server.state.add_job(ACCOUNT, DEVICE, 7002, 1700000000, 1700000600, log=[
+            {"Time": 1700000500, "Severity": "E", "Message": "Failed to initialize Storage Vault: config file already exists"}])
         sweep_dir = tmp_path / "sweep"
         sweep_dir.mkdir()
         extra = tmp_path / "connection.yml"
@@ -72,6 +74,7 @@ def test_no_secret_anywhere_at_vvv(tmp_path):
     assert proc.returncode == 0, "\n".join(l for l in output.splitlines()[-60:] if not any(s in l for s in secrets.values()))
     assert "ESTABLISH LOCAL CONNECTION" in output
     for task in ("The fleet", "Every setting at once", "Show the host's settings", "Print the summary",
+                 "Write the HTML report", "Write the Prometheus metrics", "comet_system_exclusions : ",
                  "A wrong admin password", "A wrong user password for an install token",
                  "The role with credentials inside its server URL", "The preflight refused it"):
         assert "TASK [" in output and task in output, task
