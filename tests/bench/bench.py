@@ -326,7 +326,9 @@ class Bench:
                 res["pairs"].append((floor, site))
             current, other = self.setting_change()
             res["setting"] = (current, other)
-            res["change"] = self.site("one setting changed", "-e", json.dumps({SETTING: other}), api=True)
+            # the schedule is the person's once set (comet_config_enforce): the site enforces it for this run
+            res["change"] = self.site("one setting changed", "-e", json.dumps({SETTING: other, "comet_config_enforce": ["schedule"]}),
+                                      api=True)
             connection, can_pipeline = self.pipelining()
             res["connection"] = (connection, can_pipeline)
             res["pipelining"] = None
@@ -335,7 +337,7 @@ class Bench:
                                      for i in range(args.runs)]
             if was_up or args.keep:
                 # Leave the demo as it was found: configured as the inventory says.
-                res["restore"] = self.site("setting changed back", api=True)
+                res["restore"] = self.site("setting changed back", "-e", json.dumps({"comet_config_enforce": ["schedule"]}), api=True)
         finally:
             if not (was_up or args.keep):
                 self.demo("down")
@@ -432,7 +434,8 @@ def report(bench, res):  # pylint: disable=too-many-locals,too-many-statements
         out.append("   %-28s %7s %7s %7s %7s   %d/%d/%d" % (
             label, per_host(c["reads"], count), per_host(c["writes"], count), per_host(c["other"], count), per_host(total, count),
             c["reads"], c["writes"], c["other"]))
-    out.append("   one setting: -e %s=%d (the inventory says %d)" % (SETTING, other, current))
+    out.append("   one setting: -e %s=%d (the inventory says %d), enforced (comet_config_enforce: [schedule])"
+               % (SETTING, other, current))
     out.append("   reads: %s; writes: %s" % (", ".join(PROFILE_READS), ", ".join(PROFILE_WRITES)))
     if args.verbose:
         for label, run in rows:
