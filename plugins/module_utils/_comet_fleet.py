@@ -176,7 +176,8 @@ def iso(epoch):
     return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _int(value):
+def int_or_zero(value):
+    """``value`` as an int; 0 for None, empty or what is not a number (Comet's optional numeric fields)."""
     try:
         return int(value or 0)
     except (TypeError, ValueError):
@@ -187,30 +188,30 @@ def is_backup(job):
     """A BACKUP job (classification 4001). A job from Statistics.Last*BackupJob without a Classification is one."""
     if "Classification" not in job or job.get("Classification") in (None, ""):
         return True
-    return _int(job.get("Classification")) == BACKUP_CLASSIFICATION
+    return int_or_zero(job.get("Classification")) == BACKUP_CLASSIFICATION
 
 
 def _job_key(job):
-    return (_int(job.get("StartTime")), _int(job.get("EndTime")), str(job.get("GUID") or ""))
+    return (int_or_zero(job.get("StartTime")), int_or_zero(job.get("EndTime")), str(job.get("GUID") or ""))
 
 
 def _job_identity(job):
     guid = job.get("GUID")
     if guid:
         return guid
-    return ("", _int(job.get("StartTime")), _int(job.get("EndTime")), _int(job.get("Status")), job.get("SourceGUID") or "")
+    return ("", int_or_zero(job.get("StartTime")), int_or_zero(job.get("EndTime")), int_or_zero(job.get("Status")), job.get("SourceGUID") or "")
 
 
 def job_time(job):
     """When the job ended, or started while it runs."""
-    return _int(job.get("EndTime")) or _int(job.get("StartTime"))
+    return int_or_zero(job.get("EndTime")) or int_or_zero(job.get("StartTime"))
 
 
 def job_in_window(job, start, end):
     """The job ran at some point in [start, end]: it started or ended in it, or it is running (no EndTime) and started
     before ``end``."""
-    started = _int(job.get("StartTime"))
-    ended = _int(job.get("EndTime"))
+    started = int_or_zero(job.get("StartTime"))
+    ended = int_or_zero(job.get("EndTime"))
     if start <= started <= end or (ended and start <= ended <= end):
         return True
     return not ended and status_kind(job.get("Status")) == "running" and 0 < started <= end
@@ -219,13 +220,13 @@ def job_in_window(job, start, end):
 def job_view(job):
     if not job:
         return None
-    code = _int(job.get("Status"))
+    code = int_or_zero(job.get("Status"))
     return {
         "status": code,
         "label": status_label(code),
         "kind": status_kind(code),
-        "start_time": _int(job.get("StartTime")),
-        "end_time": _int(job.get("EndTime")),
+        "start_time": int_or_zero(job.get("StartTime")),
+        "end_time": int_or_zero(job.get("EndTime")),
         "time": job_time(job),
         "time_iso": iso(job_time(job)),
         "item_id": job.get("SourceGUID") or "",
@@ -337,7 +338,7 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
         stats = source.get("Statistics") or {}
         for field in ("LastBackupJob", "LastSuccessfulBackupJob"):
             job = stats.get(field)
-            if isinstance(job, dict) and _int(job.get("StartTime")) > 0 and is_backup(job):
+            if isinstance(job, dict) and int_or_zero(job.get("StartTime")) > 0 and is_backup(job):
                 job = dict(job)
                 job.setdefault("SourceGUID", dummy)
                 seen.setdefault(_job_identity(job), job)
@@ -350,7 +351,7 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
     working = [j for j in backups if is_working(j.get("Status"))]
     last_working = max(working, key=job_time) if working else None
     last_working_time = job_time(last_working) if last_working else None
-    running = [j for j in backups if status_kind(j.get("Status")) == "running" and not _int(j.get("EndTime"))]
+    running = [j for j in backups if status_kind(j.get("Status")) == "running" and not int_or_zero(j.get("EndTime"))]
     week = [j for j in backups if job_in_window(j, week_start, now)]
     counts = {}
     for job in week:
@@ -367,7 +368,7 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
         if running:
             findings.append(_finding(
                 "never_backed_up", "info", account, device_id, name,
-                "%s has no working backup yet; its first backup is running since %s" % (where, iso(_int(running[-1].get("StartTime")))),
+                "%s has no working backup yet; its first backup is running since %s" % (where, iso(int_or_zero(running[-1].get("StartTime")))),
                 first_backup_running=True))
         else:
             findings.append(_finding(
@@ -400,7 +401,7 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
             findings.append(_finding(
                 "last_job_failed", severity, account, device_id, name,
                 "%s: last backup job %s (%s)" % (where, status_label(last.get("Status")), iso(job_time(last))),
-                status=_int(last.get("Status")), label=status_label(last.get("Status")), time=job_time(last)))
+                status=int_or_zero(last.get("Status")), label=status_label(last.get("Status")), time=job_time(last)))
     if minimum is not None:
         parsed = parse_version(version)
         if parsed is None:
@@ -421,7 +422,7 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
         "platform": platform,
         "client_version": version,
         "online": conn is not None,
-        "registration_time": _int(device.get("RegistrationTime")) or None,
+        "registration_time": int_or_zero(device.get("RegistrationTime")) or None,
         "last_job": job_view(last),
         "last_working_time": last_working_time,
         "last_working_iso": iso(last_working_time),
@@ -444,7 +445,7 @@ def account_closing(account, profile, now):
     days_left counts whole days up (0 when the date is now, negative once it is past)."""
     if not profile.get("IsSuspended"):
         return None
-    since = _int(profile.get("LastSuspended")) or None
+    since = int_or_zero(profile.get("LastSuspended")) or None
     if since is None:
         return _finding(
             "account_closing", "warning", account, None, None,

@@ -26,6 +26,8 @@ import datetime
 import hashlib
 from html import escape
 
+from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import int_or_zero
+
 DAY = 86400
 
 STATES = (
@@ -266,13 +268,6 @@ def _short(text, size):
     return text if len(text) <= size else text[:size - 1] + "\u2026"
 
 
-def _int(value):
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 def _date(epoch):
     if not epoch:
         return ""
@@ -313,7 +308,7 @@ def reason_text(finding):
     try:
         if code == "obsolete" and d.get("last_working_time"):
             return "No working backup for %d days (last one on %s; obsolete before %s)." % (
-                _int(d.get("age_days")), _date(d["last_working_time"]), _date(d.get("obsolete_before")))
+                int_or_zero(d.get("age_days")), _date(d["last_working_time"]), _date(d.get("obsolete_before")))
         if code == "never_backed_up":
             if d.get("first_backup_running"):
                 return "No working backup yet: its first backup is running."
@@ -321,11 +316,11 @@ def reason_text(finding):
         if code == "only_abandoned_or_error_this_week" and d.get("week_days"):
             week = d.get("week") or {}
             return "Every backup job of the last %d days ended Abandoned or Error (%s)." % (
-                _int(d["week_days"]), ", ".join("%s %s" % (k, v) for k, v in week.items()) or "none")
+                int_or_zero(d["week_days"]), ", ".join("%s %s" % (k, v) for k, v in week.items()) or "none")
         if code == "no_jobs_this_week" and d.get("week_days"):
             last = d.get("last_job_time")
             return "No backup job in the last %d days%s." % (
-                _int(d["week_days"]), (" (last one on %s)" % _date(last)) if last else " (none known)")
+                int_or_zero(d["week_days"]), (" (last one on %s)" % _date(last)) if last else " (none known)")
         if code == "last_job_failed" and d.get("label"):
             return "The last backup job ended %s on %s." % (d["label"], _when(d.get("time")))
         if code == "account_closing":
@@ -426,7 +421,7 @@ def action_rows(report, departments=None):
             "device": d.get("name") or d.get("device_id") or "", "device_id": d.get("device_id") or "",
             "platform": d.get("platform") or "", "online": bool(d.get("online")),
             "last_working_time": d.get("last_working_time"), "last_working_age_days": d.get("last_working_age_days"),
-            "last_job_label": last.get("label") or "", "last_job_time": _int(last.get("time")),
+            "last_job_label": last.get("label") or "", "last_job_time": int_or_zero(last.get("time")),
             "findings": findings, "known_problems": problems,
         })
     for account in sorted(by_account, key=lambda a: a or ""):
@@ -454,7 +449,7 @@ def _row_html(r):
     elif r["last_working_time"]:
         age = r["last_working_age_days"] if r["last_working_age_days"] is not None else 0
         working = '<td class="num" data-sort="%d">%s<br>%d day(s) ago</td>' % (
-            _int(age), e(_date(r["last_working_time"])), _int(age))
+            int_or_zero(age), e(_date(r["last_working_time"])), int_or_zero(age))
     else:
         working = '<td class="num" data-sort="999999">never</td>'
     if r["last_job_label"]:
@@ -610,7 +605,7 @@ def department_stats(report, departments=None):
         if state not in ("working", "warning") or d.get("findings") or d.get("known_problems"):
             s["action"] += 1
         for label, n in (d.get("week") or {}).items():
-            s["jobs"][label] = s["jobs"].get(label, 0) + _int(n)
+            s["jobs"][label] = s["jobs"].get(label, 0) + int_or_zero(n)
     for f in report.get("findings") or []:
         if not f.get("device_id"):
             entry(department_of(f.get("account"), departments))["action"] += 1
@@ -633,7 +628,7 @@ def render_html(report, departments=None, title="Comet Backup fleet report"):
         states[device_state(d)] += 1
     rows = action_rows(report, departments)
     dept = department_stats(report, departments)
-    week_days = _int(summary.get("week_days")) or 7
+    week_days = int_or_zero(summary.get("week_days")) or 7
     if summary.get("obsolete_after_months"):
         threshold = "%s calendar month(s)" % summary["obsolete_after_months"]
     elif summary.get("obsolete_after_days"):

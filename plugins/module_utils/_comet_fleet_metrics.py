@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import int_or_zero
+
 PREFIX = "unil_backup_fleet_"
 
 # Severity as a number, for alerts (device_status): ok 0 ... critical 4.
@@ -74,13 +76,6 @@ def _number(value):
     return repr(float(value))
 
 
-def _int(value):
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 class _Families(object):
     """Samples per metric, written in METRICS order with their HELP and TYPE once each."""
 
@@ -138,8 +133,8 @@ def render_textfile(report, departments=None):
     families = _Families()
 
     if summary.get("now"):
-        families.add("report_timestamp_seconds", (), _int(summary["now"]))
-    families.add("accounts", (), len(accounts) if accounts else _int(summary.get("accounts")))
+        families.add("report_timestamp_seconds", (), int_or_zero(summary["now"]))
+    families.add("accounts", (), len(accounts) if accounts else int_or_zero(summary.get("accounts")))
     families.add("devices", (), len(devices))
     by_code = dict((c, 0) for c in codes)
     by_severity = dict((s, 0) for s in ("info", "warning", "error", "critical"))
@@ -151,7 +146,7 @@ def render_textfile(report, departments=None):
     for severity, count in by_severity.items():
         families.add("findings_by_severity", (("severity", severity),), count)
     for problem, count in sorted((summary.get("known_problems") or {}).items()):
-        families.add("known_problems", (("problem", problem),), _int(count))
+        families.add("known_problems", (("problem", problem),), int_or_zero(count))
 
     depts = {}
 
@@ -171,19 +166,19 @@ def render_textfile(report, departments=None):
         name, agg = dept(d.get("account"))
         labels = (("department", name), ("account", d.get("account") or ""), ("device_id", d.get("device_id") or ""),
                   ("device", d.get("name") or d.get("device_id") or ""), ("platform", d.get("platform") or "unknown"))
-        working = _int(d.get("last_working_time"))
+        working = int_or_zero(d.get("last_working_time"))
         last = d.get("last_job") if isinstance(d.get("last_job"), dict) else None
         label = (last or {}).get("label") or NO_JOB_LABEL
         families.add("device_last_working_backup_timestamp_seconds", labels, working)
-        families.add("device_last_job_timestamp_seconds", labels, _int((last or {}).get("time")))
-        families.add("device_last_job_status", labels + (("status", label),), _int((last or {}).get("status")))
-        families.add("device_jobs_this_week", labels, _int(d.get("week_jobs")))
-        families.add("device_working_jobs_this_week", labels, _int(d.get("week_working_jobs")))
+        families.add("device_last_job_timestamp_seconds", labels, int_or_zero((last or {}).get("time")))
+        families.add("device_last_job_status", labels + (("status", label),), int_or_zero((last or {}).get("status")))
+        families.add("device_jobs_this_week", labels, int_or_zero(d.get("week_jobs")))
+        families.add("device_working_jobs_this_week", labels, int_or_zero(d.get("week_working_jobs")))
         families.add("device_online", labels, bool(d.get("online")))
         families.add("device_status", labels, STATUS_VALUE.get(d.get("status"), 0))
         agg["devices"] += 1
         agg["online"] += 1 if d.get("online") else 0
-        agg["jobs"] += _int(d.get("week_jobs"))
+        agg["jobs"] += int_or_zero(d.get("week_jobs"))
         if working:
             agg["oldest"] = working if agg["oldest"] is None else min(agg["oldest"], working)
         else:
