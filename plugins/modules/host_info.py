@@ -74,6 +74,43 @@ options:
       - macOS only. Read the macOS version (C(sw_vers -productVersion)) into RV(macos.os_version).
     type: bool
     default: false
+  macos:
+    description:
+      - The options that apply when the host runs macOS, in place of the top-level ones of the same name (the top-level
+        O(unit_path) and O(unit_name) do not apply on a Mac then). With it, one task probes a fleet of Linux hosts and
+        Macs whose system is not known yet (see O(gather_facts)).
+    type: dict
+    suboptions:
+      backup_tool:
+        description: As O(backup_tool), on a Mac.
+        type: path
+        required: true
+      home:
+        description: As O(home), on a Mac.
+        type: path
+        default: /var/root
+      unit_path:
+        description: As O(unit_path), on a Mac.
+        type: path
+      launchd_labels:
+        description: As O(launchd_labels).
+        type: list
+        elements: str
+        default: []
+      profile_identifier:
+        description: As O(profile_identifier).
+        type: str
+      os_version:
+        description: As O(os_version).
+        type: bool
+        default: false
+  gather_facts:
+    description:
+      - Also return the facts of C(ansible.builtin.setup)'s C(min) subset (system, OS family, distribution, service
+        manager...), collected by the same code, as RV(ansible_facts). A play with C(gather_facts: false) then reads the
+        host in one round trip instead of two (the facts, then this probe).
+    type: bool
+    default: false
   crashplan:
     description:
       - Also detect CrashPlan and plan its removal (as M(unil.backup.crashplan_facts) does), in the same round trip.
@@ -95,6 +132,17 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Read the host's facts and backup state in one round trip, on Linux or macOS (play with gather_facts false)
+  unil.backup.host_info:
+    gather_facts: true
+    backup_tool: /opt/CometBackupUNIL/backup-tool
+    unit_path: /etc/systemd/system/comet-backup.service
+    unit_name: comet-backup.service
+    macos:
+      backup_tool: /Applications/Comet Backup.app/Contents/MacOS/backup-tool
+      launchd_labels: [backup.delegate, backup.elevator]
+  register: probe
+
 - name: Read the host's backup state once
   unil.backup.host_info:
     backup_tool: /opt/CometBackupUNIL/backup-tool
@@ -111,6 +159,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+ansible_facts:
+  description: The facts of C(ansible.builtin.setup)'s C(min) subset, as that module returns them.
+  returned: when O(gather_facts) is true
+  type: dict
+  sample: {ansible_system: Linux, ansible_os_family: Debian, ansible_distribution: Debian, ansible_service_mgr: systemd}
 comet:
   description: The Comet Backup client.
   returned: always
@@ -173,9 +226,12 @@ probed:
 
 import hashlib
 import os
+import platform
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.facts import ansible_collector, default_collectors
+from ansible.module_utils.facts.namespace import PrefixFactNamespace
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
 from ansible_collections.unil.backup.plugins.module_utils import _comet_macos as cm
@@ -242,6 +298,41 @@ def macos_state(module, labels, profile_identifier, os_version):
     return services, macos
 
 
+# The macOS form of the options (O(macos)) and the top-level options it replaces on a Mac.
+MACOS_OPTIONS = dict(
+    backup_tool=dict(type="path", required=True),
+    home=dict(type="path", default="/var/root"),
+    unit_path=dict(type="path"),
+    launchd_labels=dict(type="list", elements="str", default=[]),
+    profile_identifier=dict(type="str"),
+    os_version=dict(type="bool", default=False),
+)
+# ansible.builtin.setup's minimal subset (gather_subset: min), collected by the same collectors.
+MIN_FACT_SUBSET = frozenset(["apparmor", "caps", "cmdline", "date_time", "distribution", "dns", "env", "fips", "local",
+                             "lsb", "pkg_mgr", "platform", "python", "selinux", "service_mgr", "ssh_pub_keys", "user"])
+
+
+def options_for(params, system):
+    """The options that apply on this host: on a Mac (platform.system() Darwin) those of ``macos``, when given,
+    replace the top-level ones, and the Linux unit options do not apply."""
+    if system != "Darwin" or not params.get("macos"):
+        return dict(params)
+    effective = dict(params, unit_name=None)
+    effective.update(params["macos"])
+    return effective
+
+
+def min_facts(module):
+    """The facts ansible.builtin.setup returns with gather_subset: min."""
+    # the local collector reads the custom facts (*.fact) from the folder setup's fact_path option names
+    module.params.setdefault("fact_path", "/etc/ansible/facts.d")
+    collector = ansible_collector.get_ansible_collector(
+        all_collector_classes=default_collectors.collectors,
+        namespace=PrefixFactNamespace(namespace_name="ansible", prefix="ansible_"),
+        filter_spec=[], gather_subset=["min"], gather_timeout=10, minimal_gather_subset=MIN_FACT_SUBSET)
+    return collector.collect(module=module)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -256,10 +347,12 @@ def main():
             launchd_labels=dict(type="list", elements="str", default=[]),
             profile_identifier=dict(type="str"),
             os_version=dict(type="bool", default=False),
+            macos=dict(type="dict", options=MACOS_OPTIONS),
+            gather_facts=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
-    p = module.params
+    p = options_for(module.params, platform.system())
     if not 0 <= p["wait_login"] <= 600:
         module.fail_json(msg="wait_login: %d is not between 0 and 600 seconds" % p["wait_login"])
     for path in p["crashplan_archives"]:
@@ -276,6 +369,8 @@ def main():
     services, macos = macos_state(module, p["launchd_labels"], p["profile_identifier"], p["os_version"])
     result = dict(changed=False, probed=probed, comet=comet_state(module, p["backup_tool"], p["home"], p["wait_login"]),
                   unit=unit_state(module, p["unit_path"], p["unit_name"]), services=services, macos=macos)
+    if p["gather_facts"]:
+        result["ansible_facts"] = min_facts(module)
     if p["crashplan"]:
         try:
             result["crashplan"] = _crashplan_host.gather_facts(module.run_command, p["crashplan_archives"], p["crashplan_uninstaller"])

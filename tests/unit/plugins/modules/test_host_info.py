@@ -96,3 +96,39 @@ def test_bad_input_is_refused(tmp_path, capsys, args, message):
     out = run(capsys, dict({"backup_tool": path, "home": home}, **args))
     assert out["failed"] and out["msg"] == message
     assert not os.path.exists(tmp_path / "calls.log"), "the client was run before the input was checked"
+
+
+def test_gather_facts_returns_what_setup_min_returns(tmp_path, capsys):
+    """One round trip for a play without facts: the min subset of ansible.builtin.setup, by the same collectors."""
+    path, home = tool(tmp_path)
+    out = run(capsys, {"backup_tool": path, "home": home, "gather_facts": True})
+    facts = out["ansible_facts"]
+    setup = importlib.import_module("ansible.modules.setup")
+    with patch_module_args({"gather_subset": ["!all", "min"]}):
+        with pytest.raises(SystemExit):
+            setup.main()
+    expected = json.loads(capsys.readouterr().out)["ansible_facts"]
+    # the same keys, and the same values for what the roles decide on (the clock and the env differ by a moment)
+    assert sorted(facts) == sorted(expected)
+    for key in ("ansible_system", "ansible_os_family", "ansible_distribution", "ansible_distribution_version",
+                "ansible_architecture", "ansible_service_mgr", "ansible_hostname", "ansible_pkg_mgr"):
+        assert facts[key] == expected[key], key
+    assert out["comet"]["installed"] is True
+    # without it, no facts (the roles' usual path: the play gathered them)
+    assert "ansible_facts" not in run(capsys, {"backup_tool": path, "home": home})
+
+
+def test_the_macos_options_apply_only_on_a_mac():
+    module = importlib.import_module("ansible_collections.unil.backup.plugins.modules.host_info")
+    params = {"backup_tool": "/opt/Comet/backup-tool", "home": "/root", "unit_path": "/etc/systemd/system/c.service",
+              "unit_name": "c.service", "launchd_labels": [], "profile_identifier": None, "os_version": False,
+              "macos": {"backup_tool": "/Applications/Comet.app/Contents/MacOS/backup-tool", "home": "/var/root",
+                        "unit_path": None, "launchd_labels": ["backup.delegate"], "profile_identifier": "ch.unil.pppc",
+                        "os_version": True}}
+    assert module.options_for(params, "Linux") == params
+    mac = module.options_for(params, "Darwin")
+    assert mac["backup_tool"] == "/Applications/Comet.app/Contents/MacOS/backup-tool" and mac["home"] == "/var/root"
+    assert mac["unit_path"] is None and mac["unit_name"] is None
+    assert mac["launchd_labels"] == ["backup.delegate"] and mac["profile_identifier"] == "ch.unil.pppc" and mac["os_version"]
+    # without the macOS form, a Mac reads the top-level options (as before)
+    assert module.options_for(dict(params, macos=None), "Darwin")["backup_tool"] == "/opt/Comet/backup-tool"
