@@ -107,7 +107,7 @@ options:
   gather_facts:
     description:
       - Also return the facts of C(ansible.builtin.setup)'s C(min) subset (system, OS family, distribution, service
-        manager...), collected by the same code, as RV(ansible_facts). A play with C(gather_facts: false) then reads the
+        manager...), collected by the same code, as RV(ansible_facts). A play that gathers no facts then reads the
         host in one round trip instead of two (the facts, then this probe).
     type: bool
     default: false
