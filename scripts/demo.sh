@@ -174,6 +174,14 @@ EOF
     label=$(podman container inspect -f '{{index .Config.Labels "unil.backup.demo"}}' "$name" 2>/dev/null || true)
     [ "$state" = missing ] || [ "$label" = "$demo_dir" ] \
       || die "a container named $name exists but was not made by the demo in ${demo_dir#"$root"/} (label: ${label:-none}): remove it or set UNIL_DEMO_DIR"
+    # A container podman still calls running may be gone (a machine restored from a snapshot keeps /run, and with it
+    # podman's record of processes that no longer exist: "cannot exec in a stopped container"). It is the demo's own
+    # (label checked above): replace it; the playbook below installs what it held again.
+    if [ "$state" = running ] && ! podman exec "$name" true >/dev/null 2>&1; then
+      podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
+      printf '       %s: podman called it running but it does not answer: replaced\n' "$name"
+      state=missing
+    fi
     case $state in
       running) printf '       %s: running\n' "$name" ;;
       missing)
