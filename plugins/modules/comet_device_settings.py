@@ -399,9 +399,10 @@ def _result(after, found):
     )
 
 
-def main():
-    argument_spec = comet_argument_spec()
-    argument_spec.update(
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
+    spec = comet_argument_spec()
+    spec.update(
         account=dict(type="str", required=True),
         device_id=dict(type="str", required=True),
         name=dict(type="str"),
@@ -434,7 +435,12 @@ def main():
         set_once=dict(type="list", elements="str", choices=["folders", "schedule", "exclusions"], default=[]),
         start_backup=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    return spec
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     p = module.params
     result = dict(changed=False, refetched=False, created=[], changes=[])
     try:
@@ -468,6 +474,10 @@ def main():
 
     result["backup_started"] = False
     run_device_update(module, p["account"], plan, report, settings_diff_view, result, after_write=start_first_backup)
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True))
 
 
 if __name__ == "__main__":

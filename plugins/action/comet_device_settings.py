@@ -1,0 +1,36 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Action plugin of unil.backup.comet_device_settings: run on the controller (delegate_to: localhost, as the roles
+run it), the module's code runs in the worker process, without an AnsiballZ payload or a new Python per host (one
+settings call per host is most of what a converged host costs on the controller). On any other connection, or with
+become, the module runs as usual. Options, results, check and diff mode: the module's (plugins/modules)."""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.unil.backup.plugins.modules import comet_device_settings as module_code
+from ansible_collections.unil.backup.plugins.plugin_utils._controller_module import run_in_controller
+
+MODULE = "unil.backup.comet_device_settings"
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def _in_controller(self):
+        """The module would run on the controller, as the user running ansible-playbook."""
+        return self._connection.transport == "local" and not self._play_context.become
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp  # tmp no longer has any effect
+        if not self._in_controller():
+            result.update(self._execute_module(module_name=MODULE, task_vars=task_vars))
+            return result
+        result.update(run_in_controller(module_code.argument_spec(), module_code.run, self._task.args,
+                                        check_mode=self._task.check_mode, diff=self._task.diff))
+        return result
