@@ -39,7 +39,10 @@ class ControllerModule(object):
         self.errors = validation.error_messages
         self.check_mode = bool(check_mode)
         self._diff = bool(diff)
-        self.warnings = []
+        # what AnsibleModule's validation reports beside its errors (an option set with its alias, a deprecated
+        # option), as text
+        self.warnings = ["Both option {option} and its alias {alias} are set.".format(**w) for w in validation._warnings]
+        self.warnings.extend(d["msg"] for d in validation._deprecations)
 
     def warn(self, warning):
         self.warnings.append(warning)

@@ -135,3 +135,17 @@ def test_warnings_and_check_mode(server, tmp_path, capsys):
                         check_mode=True)
     assert result["changed"] is True and "diff" in result
     assert json.dumps(server.state.get_profile(ACCOUNT), sort_keys=True) == before
+
+
+def test_validation_warnings_are_returned():
+    """What AnsibleModule's validation warns about (an option given with its alias, a deprecated option) reaches the
+    result as warnings, as it would from the module."""
+    spec = dict(name=dict(type="str", aliases=["label"]),
+                old=dict(type="str", removed_in_version="9.0.0", removed_from_collection="unil.backup"))
+    result = run_in_controller(spec, lambda module: module.exit_json(name=module.params["name"]),
+                               dict(name="a", label="b", old="x"))
+    assert not result.get("failed"), result
+    assert "Both option name and its alias label are set." in result["warnings"], result
+    assert any("old" in w and "deprecated" in w for w in result["warnings"]), result
+    quiet = run_in_controller(spec, lambda module: module.exit_json(), dict(name="a"))
+    assert "warnings" not in quiet, quiet
