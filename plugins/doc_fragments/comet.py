@@ -80,3 +80,14 @@ options:
       - The device's current name, to find it when its ID is not known. It must be unique in the account.
     type: str
 """
+
+    # Modules that rename a device: comet_device, comet_device_settings.
+    RENAME = r"""
+options:
+  allow_duplicate_name:
+    description:
+      - Give the device O(name) even when another device of the account has that name. Those devices can then only
+        be told apart by their ID.
+    type: bool
+    default: false
+"""

@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - unil.backup.comet
   - unil.backup.comet.device
+  - unil.backup.comet.rename
   - unil.backup.attributes
   - unil.backup.attributes.comet_group
 attributes:
@@ -37,12 +38,6 @@ options:
       - A name another device of the account already has (NFC and NFD spellings alike) is refused, since a device
         found by name must be one; see O(allow_duplicate_name).
     type: str
-  allow_duplicate_name:
-    description:
-      - Give the device O(name) even when another device of the account has that name. Those devices can then only
-        be told apart by their ID.
-    type: bool
-    default: false
   state:
     description:
       - V(present) checks that the device exists and sets O(name).

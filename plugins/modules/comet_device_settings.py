@@ -32,6 +32,7 @@ author:
   - UNIL (@UNIL)
 extends_documentation_fragment:
   - unil.backup.comet
+  - unil.backup.comet.rename
   - unil.backup.attributes
   - unil.backup.attributes.comet_group
 attributes:
@@ -55,12 +56,6 @@ options:
       - A name another device of the account already has (NFC and NFD spellings alike) is refused, as
         M(unil.backup.comet_device) refuses it; see O(allow_duplicate_name).
     type: str
-  allow_duplicate_name:
-    description:
-      - Give the device O(name) even when another device of the account has that name. Those devices can then only
-        be told apart by their ID.
-    type: bool
-    default: false
   item_defaults:
     description:
       - "V(true) manages the protected item as M(unil.backup.comet_profile) does: an omitted O(item_name) is the UNIL
