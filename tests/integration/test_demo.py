@@ -45,6 +45,21 @@ def run(*args):
     return proc.returncode, proc.stdout
 
 
+def playbook(name, *args):
+    """ansible-playbook playbooks/<name> -i inventories/demo on this test's demo, as demo.sh runs site.yml."""
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", NO_COLOR="1", UNIL_DEMO_DIR=DEMO_DIR,
+               CONTAINERS_CONF=os.path.join(ROOT, "tests", "podman", "containers.conf"),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_RETRY_FILES_ENABLED="0")
+    argv = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", os.path.join(ROOT, "inventories", "demo"),
+            os.path.join(ROOT, "playbooks", name)] + list(args)
+    started = time.time()
+    proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=600, check=False)
+    print("$ ansible-playbook playbooks/%s %s: rc %d in %.0f s" % (name, " ".join(args), proc.returncode,
+                                                                  time.time() - started))
+    return proc.returncode, proc.stdout
+
+
 def recap(output):
     out = {}
     for line in output.split("PLAY RECAP")[-1].splitlines():
@@ -187,6 +202,23 @@ def test_make_demo_up_twice_then_down(booting_neighbour):
         assert check_fleet(server_state()) == ids, "the second run registered devices again"
         with open(os.path.join(DEMO_DIR, "server.pid")) as f:
             pid = int(f.read())
+
+        # playbooks/configure.yml: the client role's read-only entry point (tasks_from: info) finds each host's
+        # device ID and its facts (the play gathers none); on the converged fleet nothing is written
+        rc, configured = playbook("configure.yml")
+        assert rc == 0, configured[-8000:]
+        hosts = recap(configured)
+        assert sorted(hosts) == HOSTS and all(h["changed"] == 0 and h["failed"] == 0 for h in hosts.values()), hosts
+        assert check_fleet(server_state()) == ids
+        # one setting changed and enforced: written on each host's device, the rest as it was
+        rc, configured = playbook("configure.yml", "-e", '{"comet_config_random_delay": 1799, "comet_config_enforce": ["schedule"]}')
+        assert rc == 0, configured[-8000:]
+        hosts = recap(configured)
+        assert sorted(hosts) == HOSTS and all(h["changed"] == 1 and h["failed"] == 0 for h in hosts.values()), hosts
+        profile = server_state()["users"]["demo"]["profile"]
+        delays = sorted(s["RandomDelaySecs"] for r in profile["BackupRules"].values() for s in r["Schedules"])
+        assert delays == [1799, 1799, 1799], delays
+        assert sorted(dev["FriendlyName"] for dev in profile["Devices"].values()) == HOSTS
     finally:
         rc, out = run("down")
     assert rc == 0, out
