@@ -55,8 +55,8 @@ def playbook(name, *args):
     started = time.time()
     proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=600, check=False)
-    print("$ ansible-playbook playbooks/%s %s: rc %d in %.0f s" % (name, " ".join(args), proc.returncode,
-                                                                  time.time() - started))
+    elapsed = time.time() - started
+    print("$ ansible-playbook playbooks/%s %s: rc %d in %.0f s" % (name, " ".join(args), proc.returncode, elapsed))
     return proc.returncode, proc.stdout
 
 
