@@ -3,8 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Action plugin of unil.backup.comet_device_settings: run on the controller (delegate_to: localhost, as the roles
 run it), the module's code runs in the worker process, without an AnsiballZ payload or a new Python per host (one
-settings call per host is most of what a converged host costs on the controller). On any other connection, or with
-become, the module runs as usual. Options, results, check and diff mode: the module's (plugins/modules)."""
+settings call per host is most of what a converged host costs on the controller). On any other connection, with
+become, or with an ``environment``, the module runs as usual. Options, results, check and diff mode: the module's
+(plugins/modules)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,14 @@ class ActionModule(ActionBase):
     _supports_async = False
 
     def _in_controller(self):
-        """The module would run on the controller, as the user running ansible-playbook."""
-        return self._connection.transport == "local" and not self._play_context.become
+        """The module would run on the controller, as the user running ansible-playbook, in the controller's own
+        environment: a task or play ``environment`` (a proxy for the Comet Server, say) is only given to a module
+        process, so with one the module runs as a module."""
+        if self._connection.transport != "local" or self._play_context.become:
+            return False
+        environment = {}
+        self._compute_environment_string(raw_environment_out=environment)
+        return not environment
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)

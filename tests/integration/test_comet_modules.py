@@ -4,10 +4,13 @@
 """Real ansible-playbook runs of the comet_* modules against the Comet Server stand-in started here."""
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -319,6 +322,45 @@ def test_settings_parallel_twenty_devices_one_account(server, tmp_path):
             if key not in ("Sources", "BackupRules", "Devices"):
                 assert profile[key] == untouched[key], key
     print("summary (round, seconds, profile reads, profile writes): %s" % figures)
+
+
+class _RefusingProxy(http.server.BaseHTTPRequestHandler):
+    """An HTTP proxy that records the requests it is sent and refuses them (403: no retry)."""
+    seen = []
+
+    def do_POST(self):  # pylint: disable=invalid-name
+        self.seen.append(self.path)
+        body = json.dumps({"Status": 403, "Message": "refused by the test proxy"}).encode()
+        self.send_response(403)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass
+
+
+def test_settings_task_environment_reaches_the_module(server, tmp_path):
+    """A task's environment (here a proxy to the Comet Server) is the module's: comet_device_settings, which runs in
+    the controller's worker when delegated to localhost, runs as a module when the task has one."""
+    server.state.add_device(ACCOUNT, "dev-lab-pc-01", "debian-12", platform=LINUX, client_version="24.6.0", online=True)
+    proxy = http.server.HTTPServer(("127.0.0.1", 0), _RefusingProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        through_proxy = dict(SINGLE, comet_settings_environment={
+            "http_proxy": "http://127.0.0.1:%d" % proxy.server_address[1], "no_proxy": "", "NO_PROXY": ""})
+        start = len(server.log)
+        rc, out = playbook(server, tmp_path, "comet_device_settings.yml", "single.yml", through_proxy)
+        assert rc != 0 and "refused by the test proxy" in out, out
+        assert _RefusingProxy.seen and all(path.startswith(server.url) for path in _RefusingProxy.seen), _RefusingProxy.seen
+        assert len(server.log) == start, "the request went around the proxy"
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    # without one, the same task reaches the server directly
+    rc, out = playbook(server, tmp_path, "comet_device_settings.yml", "single.yml", SINGLE)
+    assert rc == 0 and recap(out)["lab-pc-01"]["changed"] == 1, out
 
 
 def role_results(output):
