@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - the controller is POSIX; keep the impo
 
 from concurrent.futures import ThreadPoolExecutor
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.urls import Request, SSLValidationError, make_context
@@ -198,15 +198,13 @@ class CometAdminClient:
 
     def __init__(self, server_url, admin_username, admin_password, validate_certs=True, ca_path=None, timeout=30,
                  lock_dir=None, retries=4, backoff=0.5, sleep=time.sleep, lock_timeout=None):
-        server_url = str(server_url or "").strip()
-        parts = urlsplit(server_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("server_url must be an http:// or https:// URL, got %r" % server_url)
-        if parts.username is not None or parts.password is not None:
-            raise ValueError("server_url must not contain credentials (use admin_username and admin_password)")
-        if parts.query or parts.fragment:
-            raise ValueError("server_url must not contain a query or a fragment")
-        self.server_url = server_url.rstrip("/") + "/"
+        # the one URL rule (_comet_url), as the roles and the inventory check apply it; never shows the URL
+        from ansible_collections.unil.backup.plugins.module_utils._comet_url import server_url as checked_url
+        from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError
+        try:
+            self.server_url = checked_url(server_url, "server_url")
+        except CometInputError as exc:
+            raise ValueError("%s %s" % (exc.option, exc.message))
         self.admin_username = admin_username
         self._password = admin_password
         self.validate_certs = bool(validate_certs)

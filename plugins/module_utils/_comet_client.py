@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.unil.backup.plugins.module_utils._comet_url import server_url as server_url_normalised, url_problem
+
 # `backup-tool login status` (Comet docs, appendix "Command-line control"): "<text> (<code>)".
 LOGIN_CODES = {
     0: "Logged out",
@@ -245,6 +247,8 @@ def role_settings(v):
     variant = v.get("installer_variant") or VARIANTS.get(system if system != "Darwin" else "Darwin_%s" % v.get("architecture"), "")
     server_url = v.get("server_url") or ""
     server = server_url if server_url.endswith("/") else server_url + "/"
+    url_ok = not url_problem(server_url, "comet_client_server_url")  # the one URL rule (_comet_url)
+    server = server_url_normalised(server_url) if url_ok else server
     installer_name = ((v.get("installer_file") or (v.get("installer_url") or "").split("?")[0]) or "").rstrip("/").rsplit("/", 1)[-1]
     errors = []
     if system not in SUPPORTED_SYSTEMS:
@@ -263,7 +267,7 @@ def role_settings(v):
         errors.append("unsupported service manager %s on %s: the client is started at boot by a systemd unit, so systemd is "
                       "required." % (v.get("service_mgr") or "unknown", v.get("os_family") or "Linux"))
     install_dir = v.get("linux_install_dir") or ""
-    if not (re.match(r"^https?://[^/\s]+", server_url) and re.match(r"^[A-Za-z0-9._-]+$", v.get("brand") or "")
+    if not (url_ok and re.match(r"^[A-Za-z0-9._-]+$", v.get("brand") or "")
             and not _CONTROL_RE.search(v.get("username") or "") and re.match(r"^/[^\x00-\x1f\x7f]*[^/]$", install_dir)
             and install_dir not in _SYSTEM_DIRS and re.match(r"^[A-Za-z0-9:_.@-]+$", v.get("linux_service_name") or "")):
         errors.append("check comet_client_server_url (http(s)://host/), comet_client_brand (letters, digits, . _ -), "
