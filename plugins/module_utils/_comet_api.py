@@ -603,3 +603,27 @@ class CometAdminClient:
             params["Server"] = server
         answer = self.call("create-install-token", params)
         return answer.get("InstallToken") if isinstance(answer, dict) else answer
+
+    def generate_client(self, variant, self_address=None):
+        """The installer the server generates for ``variant`` (``branding/generate-client/<variant>``), configured
+        with ``self_address`` (default: server_url). A Comet error sent as the download, or an empty answer, raises
+        CometApiError as a failed call does."""
+        endpoint = "branding/generate-client/%s" % variant
+        data = self.call_raw(endpoint, {"SelfAddress": self_address or self.server_url})
+        problem = error_in_answer(data) if data else "an empty answer"
+        if problem:
+            raise CometApiError(endpoint, None, problem)
+        return data
+
+
+def error_in_answer(data):
+    """A Comet error sent as the body of a download: {"Status": >= 400, "Message": ...}; None for an installer."""
+    if not data[:1] == b"{" or len(data) > 65536:
+        return None
+    try:
+        decoded = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(decoded, dict) and isinstance(decoded.get("Status"), int) and decoded["Status"] >= 400:
+        return "HTTP %s %s" % (decoded["Status"], decoded.get("Message") or "error")
+    return None

@@ -73,30 +73,17 @@ api:
 """
 
 import hashlib
-import json
 import os
 import re
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometAdminClient, CometApiError, comet_argument_spec
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import (CometAdminClient, CometApiError, comet_argument_spec,
+                                                                           error_in_answer)
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import api_counters
 
 _VARIANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-def error_in_answer(data):
-    """A Comet error sent as the body of a download: {"Status": >= 400, "Message": ...}; None for an installer."""
-    if not data[:1] == b"{" or len(data) > 65536:
-        return None
-    try:
-        decoded = json.loads(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(decoded, dict) and isinstance(decoded.get("Status"), int) and decoded["Status"] >= 400:
-        return "HTTP %s %s" % (decoded["Status"], decoded.get("Message") or "error")
-    return None
 
 
 def main():
