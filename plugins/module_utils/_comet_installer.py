@@ -294,7 +294,8 @@ def download_url(request, out):
                 out.write(block)
         finally:
             response.close()
-    except Exception as exc:  # pylint: disable=broad-except - every failure of the transport is the download's
+    # every failure of the transport (HTTP, TLS, DNS, timeout, a file:// path) is the download's
+    except Exception as exc:  # pylint: disable=broad-except
         if isinstance(getattr(exc, "code", None), int):
             failure = _scrub("HTTP %s %s" % (exc.code, getattr(exc, "reason", "") or ""), request).strip()
         else:

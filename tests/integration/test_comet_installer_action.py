@@ -130,7 +130,7 @@ class _Files(http.server.BaseHTTPRequestHandler):
     files = {}
     gets = []
 
-    def do_GET(self):  # noqa: N802 pylint: disable=invalid-name
+    def do_GET(self):
         type(self).gets.append(self.path)
         body = self.files.get(self.path)
         if body is None:

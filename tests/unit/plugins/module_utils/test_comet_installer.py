@@ -128,7 +128,7 @@ class _Files(http.server.BaseHTTPRequestHandler):
     gets = []
     delay = 0.0
 
-    def do_GET(self):  # noqa: N802 pylint: disable=invalid-name
+    def do_GET(self):
         type(self).gets.append(self.path)
         body = self.files.get(self.path.split("?")[0])
         if body is None:
