@@ -8,6 +8,8 @@ Thin wrappers: the rules are in plugins/module_utils/_comet_client.py and _crash
 
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
@@ -17,17 +19,37 @@ from ansible_collections.unil.backup.plugins.module_utils import _crashplan as c
 
 
 def comet_client_plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgrade=False, can_login=False,
-                      state="present", can_install=True, require_login=False, services=None):
+                      state="present", can_install=True, require_login=False, services=None, os=""):
     if not isinstance(probe, dict) or not isinstance(probe.get("comet"), dict):
         raise AnsibleFilterError("comet_client_plan: the input must be the result of unil.backup.host_info")
-    return cc.plan(probe, str(target_version or ""), str(unit_sha256 or ""), bool(unit_enabled), bool(allow_downgrade),
-                   bool(can_login), str(state), bool(can_install), bool(require_login), tuple(services or ()))
+    result = cc.plan(probe, str(target_version or ""), str(unit_sha256 or ""), bool(unit_enabled), bool(allow_downgrade),
+                     bool(can_login), str(state), bool(can_install), bool(require_login), tuple(services or ()))
+    result["password_login"] = cc.password_login(result, str(os or ""), str(state))
+    return result
 
 
-def comet_client_settings(variables):
+def comet_client_settings(variables, facts=None):
+    """Check and resolve role comet_client's variables. With ``facts`` (the host's ansible_facts), ``variables`` are
+    the role's variables as they are, secrets included (reduced to booleans, never returned); without, the booleans
+    form of role_settings. Adds ``target`` and ``ask_server_version`` (the version to install, known or not)."""
     if not isinstance(variables, dict):
         raise AnsibleFilterError("comet_client_settings: the input must be a dict of the role's variables")
-    return cc.role_settings(variables)
+    if facts is not None:
+        installer_file = str(variables.get("installer_file") or "")
+        variables = cc.role_inputs(variables, facts, not installer_file or os.path.isfile(installer_file))
+    settings = cc.role_settings(variables)
+    settings["target"], settings["ask_server_version"] = cc.target_version(
+        settings, variables.get("state", "present"), variables.get("version") or "")
+    return settings
+
+
+def comet_client_refusals(plan, host, two_factor="", shared=None):
+    """What stops role comet_client on ``host`` before any change (sentences; [] when nothing does). ``shared``: the
+    result of unil.backup.comet_shared_devices for the play."""
+    if not isinstance(plan, dict):
+        raise AnsibleFilterError("comet_client_refusals: the input must be the plan of unil.backup.comet_client_plan")
+    refusal = ((shared or {}).get("refusals") or {}).get(str(host), "")
+    return cc.refusals(str(host), plan, str(two_factor or ""), refusal)
 
 
 def comet_schedule_problems(schedules, random_delay=0, prefix="", **triggers):
@@ -70,6 +92,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "comet_client_plan": comet_client_plan,
+            "comet_client_refusals": comet_client_refusals,
             "comet_client_settings": comet_client_settings,
             "comet_gate_input": comet_gate_input,
             "comet_regex_problems": comet_regex_problems,

@@ -307,3 +307,63 @@ def role_settings(v):
             "os": ROLE_OS.get(system, "unsupported"), "services": SERVICES.get(system, []),
             "installer_version": installer_version(installer_name) if source in ("file", "url") else "",
             "errors": errors}
+
+
+# The facts role_settings reads, from the host's ansible_facts (the probe returns them in a play without facts).
+_SETTINGS_FACTS = ("system", "architecture", "service_mgr", "os_family", "distribution", "distribution_version")
+
+
+def role_inputs(variables, facts, installer_file_exists=True):
+    """role_settings' input from the role's variables as they are (without their ``comet_client_`` prefix, secrets
+    included: they are reduced here to booleans and never returned) and the host's ``ansible_facts``."""
+    v = dict((key, value) for key, value in variables.items()
+             if key not in ("password", "admin_username", "admin_password", "windows_use_install_token",
+                            "macos_use_install_token"))
+    password = str(variables.get("password") or "")
+    v["password_set"] = bool(password)
+    v["password_one_line"] = not re.search(r"[\r\n\x00]", password)
+    v["admin_set"] = bool(variables.get("admin_username")) and bool(variables.get("admin_password"))
+    v["revoke_device"] = bool(variables.get("revoke_device"))
+    v["allow_obsolete_os"] = bool(variables.get("allow_obsolete_os"))
+    v["installer_file_exists"] = bool(installer_file_exists)
+    facts = facts or {}
+    for key in _SETTINGS_FACTS:
+        v[key] = facts.get(key) or ""
+    v["use_install_token"] = bool(variables.get("windows_use_install_token" if v["system"] == "Win32NT"
+                                                else "macos_use_install_token", True))
+    return v
+
+
+def target_version(settings, state, version):
+    """The version to install, when it is known without asking the server: comet_client_version, else the version in
+    the installer's name (file and url sources); '' when the server's version must be asked (server source) or when
+    removing. Returns (version, ask_server)."""
+    if state == "absent":
+        return "", False
+    if version:
+        return str(version), False
+    if settings.get("source") in ("file", "url"):
+        return settings.get("installer_version") or "", False
+    return "", True
+
+
+def refusals(host, plan_result, two_factor="", shared=""):
+    """What stops role comet_client on ``host`` before any change, each a sentence: the plan's refusal (a downgrade,
+    a first installation without credentials, a client that cannot be logged in), a two-factor account, a device
+    shared with other hosts of the play (from unil.backup.comet_shared_devices)."""
+    out = []
+    if plan_result.get("refused"):
+        out.append("%s %s." % (host, plan_result.get("reason")))
+    if two_factor:
+        out.append("%s: %s" % (host, two_factor))
+    if shared:
+        out.append(shared)
+    return out
+
+
+def password_login(plan_result, os_name, state="present"):
+    """Whether the plan logs in with the end user's password: a Linux installation answers the installer's prompts,
+    a login repair runs ``backup-tool login prompt`` (Windows and macOS install with a single-use install token)."""
+    if state != "present" or plan_result.get("refused"):
+        return False
+    return bool((os_name == "linux" and plan_result.get("action") == "install") or plan_result.get("login"))
