@@ -23,7 +23,8 @@ DEMO_DIR = os.path.join(ROOT, "build", "test-bench")
 HOSTS = ["demo-deb11", "demo-deb12", "demo-deb13"]
 NUMBER = r"(\d+(?:\.\d+)?)"
 
-pytestmark = pytest.mark.slow
+# podman hosts and demo.sh under build/: never beside another such test under pytest -n (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serial")]
 
 
 def env():
@@ -98,6 +99,9 @@ def test_bench_smoke_prints_well_formed_figures(tmp_path):
     assert re.search(r"the clients' own calls, no-op run: %s per host" % NUMBER, third), third
 
     assert "4. First converge with 1 and 5 forks: skipped (--smoke)" in out, out
+    # the controller-side scale run: both sizes converged and reran without a write
+    assert "== controller-side scale: role comet_config" in out, out
+    assert re.search(r"^ +20 +noop .* +0$", out, re.M) and "no-op 20 hosts / no-op 10 hosts" in out, out
 
 
 def test_bench_fleet_report_small(tmp_path):

@@ -6,12 +6,7 @@ Comet device ID: the hosts of one play that share one fail before any setting is
 naming the other, and the other hosts go on. Real ansible-playbook, local connection, the role's own preflight."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.dirname(sys.executable)
+from playbook_runner import run_playbook
 
 INVENTORY = """
 all:
@@ -51,12 +46,7 @@ PLAY = """
 def run(tmp_path, *extra):
     (tmp_path / "hosts.yml").write_text(INVENTORY)
     (tmp_path / "play.yml").write_text(PLAY)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"), str(tmp_path / "play.yml")]
-                          + list(extra), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=300, check=False)
-    return proc.returncode, proc.stdout
+    return run_playbook("-i", str(tmp_path / "hosts.yml"), str(tmp_path / "play.yml"), *extra, tmp_path=tmp_path, timeout=300)
 
 
 def test_hosts_sharing_a_device_fail_naming_each_other_and_the_others_go_on(tmp_path):

@@ -6,12 +6,8 @@ would refuse, with the modules' own rule (filter comet_regex_problems), and acce
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.dirname(sys.executable)
+from playbook_runner import run_playbook
 
 PLAY = """
 - name: The preflight of unil.backup.comet_config
@@ -32,14 +28,8 @@ PLAY = """
 
 def preflight(tmp_path, regexes):
     (tmp_path / "play.yml").write_text(PLAY)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), str(tmp_path / "play.yml"), "-e",
-                           json.dumps({"comet_config_exclude_regexes": regexes})],
-                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300,
-                          check=False)
-    return proc.returncode, proc.stdout
+    return run_playbook(str(tmp_path / "play.yml"), "-e", json.dumps({"comet_config_exclude_regexes": regexes}),
+                        tmp_path=tmp_path, timeout=300, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
 
 
 def test_a_lookahead_and_backreference_are_refused_naming_the_variable(tmp_path):

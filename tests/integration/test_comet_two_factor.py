@@ -9,16 +9,11 @@ AllowPasswordAndTOTPLogin true, as comet-go-sdk's UserProfileConfig has them).""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 
 import pytest
 
-from comet_server import CometServerStandIn
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.dirname(sys.executable)
+from playbook_runner import run_playbook
 ADMIN = "admin"
 ADMIN_PASSWORD = "Adm1n-Pw-4-2fa-itest"
 FIXTURE = {
@@ -69,22 +64,16 @@ ROLE_PLAY = """
 
 
 @pytest.fixture
-def server(tmp_path):
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0,
-                            state_file=str(tmp_path / "standin-state.json"), fixture=FIXTURE) as srv:
-        srv.reset_log()
-        yield srv
+def server(tmp_path, comet_standin):
+    srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD}, state_file=str(tmp_path / "standin-state.json"), fixture=FIXTURE)
+    srv.reset_log()
+    return srv
 
 
 def playbook(tmp_path, play, *extra):
     (tmp_path / "play.yml").write_text(play)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", str(tmp_path / "play.yml")]
-                          + list(extra), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=300, check=False)
-    return proc.returncode, proc.stdout
+    return run_playbook("-i", "localhost,", "-c", "local", str(tmp_path / "play.yml"), *extra, tmp_path=tmp_path,
+                        timeout=300, ANSIBLE_PYTHON_INTERPRETER=sys.executable)
 
 
 def test_comet_info_says_how_the_account_logs_in(server, tmp_path):

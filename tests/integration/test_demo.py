@@ -32,7 +32,8 @@ HOSTS = ["demo-deb11", "demo-deb12", "demo-deb13"]
 PREFIX = "unil-demo-" + podman_hosts.run_id(DEMO_DIR)
 CONTAINERS = [PREFIX + "-deb11", PREFIX + "-deb12", PREFIX + "-deb13"]
 
-pytestmark = pytest.mark.slow
+# podman hosts and demo.sh under build/: never beside another such test under pytest -n (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serial")]
 
 
 def run(*args):

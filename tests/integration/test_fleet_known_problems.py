@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from comet_server import CometServerStandIn
+from playbook_runner import run_playbook
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "fleet_report.json")
@@ -76,9 +75,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server():
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=[FIXTURE, OVERLAY]) as srv:
-        yield srv
+def server(comet_standin):
+    return comet_standin(admin_users={ADMIN: ADMIN_PASSWORD}, fixture=[FIXTURE, OVERLAY])
 
 
 def playbook(srv, tmp_path, **extra):
@@ -87,17 +85,11 @@ def playbook(srv, tmp_path, **extra):
     with os.fdopen(fd, "w") as handle:
         yaml.safe_dump({"comet_url": srv.url, "comet_admin": ADMIN, "comet_password": ADMIN_PASSWORD}, handle)
     (tmp_path / "play.yml").write_text(PLAYBOOK)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_RETRY_FILES_ENABLED="0")
-    for name in ("COMET_SERVER_URL", "COMET_ADMIN_USERNAME", "COMET_ADMIN_PASSWORD"):
-        env.pop(name, None)
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-           "-e", "ansible_python_interpreter=" + sys.executable, "-e", "@" + str(secrets),
-           "-e", json.dumps(dict({"out_dir": str(tmp_path)}, **extra)), str(tmp_path / "play.yml")]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600,
-                          check=False)
-    assert ADMIN_PASSWORD not in proc.stdout
-    assert proc.returncode == 0, proc.stdout
+    rc, output = run_playbook("-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
+                              "-e", "@" + str(secrets), "-e", json.dumps(dict({"out_dir": str(tmp_path)}, **extra)),
+                              str(tmp_path / "play.yml"), tmp_path=tmp_path, clear_comet=True)
+    assert ADMIN_PASSWORD not in output
+    assert rc == 0, output
     return json.loads((tmp_path / "fleet.json").read_text()), (tmp_path / "unil_backup_fleet.prom").read_text()
 
 

@@ -11,14 +11,13 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
 import time
 
 import pytest
 import yaml
 
-from comet_server import CometServerStandIn
+from playbook_runner import run_playbook
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "fleet_report.json")
@@ -46,9 +45,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server():
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=[FIXTURE, OVERLAY]) as srv:
-        yield srv
+def server(comet_standin):
+    return comet_standin(admin_users={ADMIN: ADMIN_PASSWORD}, fixture=[FIXTURE, OVERLAY])
 
 
 def playbook(srv, tmp_path, extra, *options, hosts=3, groups=None):
@@ -68,20 +66,12 @@ def playbook(srv, tmp_path, extra, *options, hosts=3, groups=None):
     extra_file = tmp_path / "extra.yml"
     extra_file.write_text(yaml.safe_dump(dict({"fleet_report_hosts": "fleet", "fleet_report_now": NOW,
                                                "fleet_report_min_client_version": "24.6.0"}, **extra)))
-    env = dict(os.environ,
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
-               ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), ANSIBLE_HOME=str(tmp_path / "ansible-home"))
-    for name in ("COMET_SERVER_URL", "COMET_ADMIN_USERNAME", "COMET_ADMIN_PASSWORD"):
-        env.pop(name, None)
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
-           "-e", "@" + str(secrets), "-e", "@" + str(extra_file), PLAYBOOK] + list(options)
     started = time.time()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600, check=False)
+    rc, output = run_playbook("-i", str(inventory), "-e", "@" + str(secrets), "-e", "@" + str(extra_file), PLAYBOOK, *options,
+                              tmp_path=tmp_path, clear_comet=True, label="playbooks/report.yml %s (%d hosts)" % (" ".join(options), hosts))
     seconds = time.time() - started
-    print("$ ansible-playbook playbooks/report.yml %s (%d hosts, %.1f s, rc %d)" % (" ".join(options), hosts, seconds, proc.returncode))
-    assert ADMIN_PASSWORD not in proc.stdout, "the admin password appears in the playbook output"
-    return proc.returncode, proc.stdout, seconds
+    assert ADMIN_PASSWORD not in output, "the admin password appears in the playbook output"
+    return rc, output, seconds
 
 
 def recap(output):
@@ -283,16 +273,16 @@ def generated_fleet(accounts, seed=7):
     return {"users": users, "jobs": jobs}
 
 
-def test_figures_larger_fleet(tmp_path):
+def test_figures_larger_fleet(tmp_path, comet_standin):
     fleet = generated_fleet(400)
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=fleet) as srv:
-        rc, out, seconds = playbook(srv, tmp_path, {"fleet_report_dir": str(tmp_path / "reports"),
-                                                    "fleet_report_timestamp": False}, hosts=5)
-        assert rc == 0, out
-        logs = calls(srv).pop(LOG_READS, 0)
-        assert dict((e, n) for e, n in calls(srv).items() if e != LOG_READS) == dict((e, 1) for e in FLEET_ENDPOINTS)
-        assert 0 < logs <= 200   # the devices whose last job ended Error or Warning, at most max_job_logs
-        report = json.loads((tmp_path / "reports" / "fleet-report.json").read_text())
+    srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD}, fixture=fleet)
+    rc, out, seconds = playbook(srv, tmp_path, {"fleet_report_dir": str(tmp_path / "reports"),
+                                                "fleet_report_timestamp": False}, hosts=5)
+    assert rc == 0, out
+    logs = calls(srv).pop(LOG_READS, 0)
+    assert dict((e, n) for e, n in calls(srv).items() if e != LOG_READS) == dict((e, 1) for e in FLEET_ENDPOINTS)
+    assert 0 < logs <= 200   # the devices whose last job ended Error or Warning, at most max_job_logs
+    report = json.loads((tmp_path / "reports" / "fleet-report.json").read_text())
     summary = report["summary"]
     assert summary["accounts"] == 400
     assert summary["devices"] == sum(len(u["devices"]) for u in fleet["users"].values())
