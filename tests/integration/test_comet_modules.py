@@ -8,15 +8,13 @@ import http.server
 import json
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 import yaml
 
-from comet_server import CometServerStandIn
+from playbook_runner import run_playbook
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PLAYBOOKS = os.path.join(os.path.dirname(__file__), "playbooks")
@@ -30,10 +28,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server():
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0) as srv:
-        srv.state.add_user(ACCOUNT, "user-secret")
-        yield srv
+def server(comet_standin):
+    srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD})
+    srv.state.add_user(ACCOUNT, "user-secret")
+    return srv
 
 
 def essential(schedules):
@@ -54,18 +52,11 @@ def playbook(srv, tmp_path, name, inventory, extra, *options):
     assert (os.stat(str(secrets)).st_mode & 0o777) == 0o600
     extra_file = tmp_path / "extra.yml"
     extra_file.write_text(yaml.safe_dump(dict(extra, comet_account=ACCOUNT)))
-    env = dict(os.environ,
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
-               ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), ANSIBLE_HOME=str(tmp_path / "ansible-home"))
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", os.path.join(PLAYBOOKS, "inventories", inventory),
-           "-e", "@" + str(secrets), "-e", "@" + str(extra_file), os.path.join(PLAYBOOKS, name)] + list(options)
-    started = time.time()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600, check=False)
-    output = proc.stdout
-    print("$ ansible-playbook %s %s (%.1f s, rc %d)" % (name, " ".join(options), time.time() - started, proc.returncode))
+    rc, output = run_playbook("-i", os.path.join(PLAYBOOKS, "inventories", inventory), "-e", "@" + str(secrets),
+                              "-e", "@" + str(extra_file), os.path.join(PLAYBOOKS, name), *options, tmp_path=tmp_path,
+                              label="%s %s" % (name, " ".join(options)))
     assert ADMIN_PASSWORD not in output, "the admin password appears in the playbook output"
-    return proc.returncode, output
+    return rc, output
 
 
 def recap(output):
