@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The Comet Backup client on Windows: what the read-only probe (roles/comet_client/files/windows_comet_probe.ps1)
-returns, normalised into the probe shape every OS shares, and the installer's arguments and exit codes.
+returns, normalised into the probe shape every OS shares, and the installer's arguments and exit codes. The same probe
+reads CrashPlan too: its raw part is kept for role crashplan_removal, which plans the removal from it (_crashplan).
 
 PRIVATE to the collection. Pure functions, run on the controller (filters unil.backup.comet_client_windows_*).
 The meaning of ``backup-tool`` output (version, device ID, login codes) is _comet_client's, reused here.
@@ -11,6 +12,7 @@ The meaning of ``backup-tool`` output (version, device ID, login codes) is _come
 from __future__ import annotations
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
 
 # The installer's fixed names (Comet docs, appendix "Registry keys" and installation page).
 # The Uninstall key name, i.e. ansible.windows.win_package's product_id for the registry provider.
@@ -30,6 +32,8 @@ REBOOT_REQUIRED_RC = 3010
 DEFAULT_EXPECTED_RCS = (0, REBOOT_REQUIRED_RC)
 # longest wait for a client that is still connecting (the probe's WaitLoginSeconds)
 MAX_WAIT_LOGIN = 600
+# the probe's coarse filter of CrashPlan's Uninstall entries (the exact rule is _crashplan.is_crashplan_name)
+CRASHPLAN_NAME_PATTERN = "CrashPlan|Code42"
 
 
 def probe_parameters(install_dir_hint="", wait_login=0):
@@ -47,6 +51,9 @@ def probe_parameters(install_dir_hint="", wait_login=0):
         "WaitLoginSeconds": wait,
         "TransientLoginCodes": list(cc.TRANSIENT_CODES),
         "LoginCodePattern": cc._CODE_RE.pattern,
+        "CrashPlanServiceNames": list(cp.WINDOWS_SERVICES),
+        "CrashPlanProcessNames": list(cp.WINDOWS_PROCESSES),
+        "CrashPlanNamePattern": CRASHPLAN_NAME_PATTERN,
     }
 
 
@@ -89,12 +96,17 @@ def service_facts(raw_services):
     return out
 
 
-def probe_facts(raw, install_dir_hint=""):
+def probe_facts(raw, install_dir_hint="", crashplan_archives=None, crashplan_log_dir=cp.WINDOWS_DEFAULT_LOG_DIR):
     """The probe shape every OS shares (module host_info's on Linux), from the raw answer of windows_comet_probe.ps1.
 
     Installed: the Uninstall key or backup-tool.exe is there. The version is the Uninstall key's DisplayVersion, and
     only while backup-tool.exe exists: a client whose program is gone reads as installed with no version, which the
     plan repairs by running the installer over it (never by installing beside it).
+
+    When the probe read CrashPlan (its ``crashplan`` part), ``crashplan`` holds the facts and plan of
+    _crashplan.windows_facts (as host_info's ``crashplan`` on Linux), made with ``crashplan_archives`` and
+    ``crashplan_log_dir``, ``probed`` records them, and ``windows.crashplan_probe`` keeps the raw part, so that role
+    crashplan_removal plans again with its own inputs without reading the host again.
     """
     raw = _dict(raw)
     uninstall = _dict(raw.get("uninstall_key"))
@@ -110,7 +122,10 @@ def probe_facts(raw, install_dir_hint=""):
     else:
         login = cc.login_status(_text(status.get("text")) if tool_exists else "")
     reboot = _dict(raw.get("reboot_pending"))
-    return {
+    crashplan_raw = raw.get("crashplan") if isinstance(raw.get("crashplan"), dict) else None
+    archives = [str(a) for a in crashplan_archives or []]
+    log_dir = str(crashplan_log_dir or cp.WINDOWS_DEFAULT_LOG_DIR)
+    out = {
         "comet": {"installed": installed,
                   "version": cc.parse_version(_text(uninstall.get("DisplayVersion"))) if tool_exists else "",
                   "device_id": device_id(settings.get("DeviceIdentificationID")) if installed else "",
@@ -119,15 +134,21 @@ def probe_facts(raw, install_dir_hint=""):
         "unit": {"exists": False, "sha256": "", "enabled": False, "active": False},
         "services": service_facts(raw.get("services")),
         "probed": {"backup_tool": _text(tool.get("path")), "install_dir_hint": str(install_dir_hint or ""),
-                   "crashplan": False, "crashplan_archives": [], "crashplan_uninstaller": None},
+                   "crashplan": crashplan_raw is not None, "crashplan_archives": archives if crashplan_raw is not None else [],
+                   "crashplan_uninstaller": None},
         "windows": {"install_dir": install_dir,
                     "reboot_pending": any(_flag(value) for value in reboot.values()),
                     "os_version": cc.parse_version(_text(raw.get("os_version"))),
                     "display_name": _text(uninstall.get("DisplayName")),
                     # for the role's tasks, so that they name none of these themselves
                     "product_id": PRODUCT_ID,
-                    "uninstaller": (install_dir.rstrip("\\") + "\\" + UNINSTALLER_EXE) if install_dir else ""},
+                    "uninstaller": (install_dir.rstrip("\\") + "\\" + UNINSTALLER_EXE) if install_dir else "",
+                    "crashplan_probe": crashplan_raw},
     }
+    if crashplan_raw is not None:
+        out["crashplan"] = cp.windows_facts(crashplan_raw, log_dir, archives)
+        out["probed"]["crashplan_log_dir"] = log_dir
+    return out
 
 
 def install_arguments(shortcuts=False, tray_icon=False, local_system=False):

@@ -92,6 +92,7 @@ MSI_RETURN_CODES = {
 MSI_EXPECTED_RETURN_CODES = sorted(MSI_RETURN_CODES)
 MSI_REBOOT_CODES = [1641, 3010]
 MSI_RETRY_CODES = [1618]  # another installation is running
+WINDOWS_DEFAULT_LOG_DIR = "C:\\Windows\\Temp"
 WINDOWS_DATA_ROOTS = [r"C:\ProgramData\CrashPlan"]
 # Children of the data roots that are the application's own and may go (section 3). Everything else stays.
 WINDOWS_REMOVABLE_CHILDREN = ["log", "cache"]
@@ -850,14 +851,30 @@ def gate_inputs(enabled=True, comet=None, server=None):
     return enabled, out["comet"], out["server"]
 
 
+# The stable codes of decide_gate's outcomes (``code``), for playbooks and reports to read (never the reason's text).
+GATE_CODES = (
+    "absent",                # CrashPlan is not installed: nothing to remove
+    "disabled",              # the gate is off (crashplan_removal_gate: false): open
+    "open",                  # every check passed
+    "comet_not_installed",   # Comet Backup is not installed
+    "comet_not_logged_in",   # Comet Backup is installed but not logged in
+    "device_id_unknown",     # the Comet device ID could not be read
+    "server_error",          # the Comet Server could not be asked
+    "device_not_on_server",  # the device is not in the account on the Comet Server
+    "waiting_for_backup",    # no backup of the device has finished with success or warning yet
+)
+GATE_OPEN_CODES = ("disabled", "open")
+
+
 def decide_gate(present, enabled=True, comet=None, server=None):
     """Whether CrashPlan may be removed now, and why (not).
 
     comet: {installed (bool), version, device_id, login_code (int), login_text}.
     server: {required (bool), checked (bool), error (str), known (bool), account, require_backup (bool),
              last_backup_ok (bool), last_backup (str)}.
-    Returns {open, reason, checks: [{check, ok, detail}]}; `open` is False whenever CrashPlan is absent (nothing to do).
-    Inputs are strict (gate_inputs): a value of the wrong type raises CrashPlanInputError naming it.
+    Returns {open, code, codes, reason, checks: [{check, ok, detail}]}; `open` is False whenever CrashPlan is absent
+    (nothing to do). ``code`` is one of GATE_CODES (the first reason when several checks failed, all of them in
+    ``codes``). Inputs are strict (gate_inputs): a value of the wrong type raises CrashPlanInputError naming it.
     """
     enabled, comet, server = gate_inputs(enabled, comet, server)
     checks = []
@@ -866,42 +883,51 @@ def decide_gate(present, enabled=True, comet=None, server=None):
         checks.append({"check": name, "ok": bool(ok), "detail": detail})
         return bool(ok)
 
+    def outcome(is_open, codes, reason):
+        return {"open": is_open, "code": codes[0], "codes": codes, "reason": reason, "checks": checks}
+
     if not present:
-        return {"open": False, "reason": "CrashPlan is not installed: nothing to remove", "checks": checks}
+        return outcome(False, ["absent"], "CrashPlan is not installed: nothing to remove")
     if not enabled:
         check("gate", True, "the health gate is disabled (crashplan_removal_gate: false)")
-        return {"open": True, "reason": "health gate disabled", "checks": checks}
+        return outcome(True, ["disabled"], "health gate disabled")
     reasons = []
+    codes = []
+
+    def fail(code, reason):
+        codes.append(code)
+        reasons.append(reason)
+
     if not check("comet installed", comet.get("installed"), "Comet Backup %s" % (
             ("version " + comet["version"]) if comet.get("version") else ("installed" if comet.get("installed") else "is not installed"))):
-        reasons.append("Comet Backup is not installed")
+        fail("comet_not_installed", "Comet Backup is not installed")
     else:
         code = int(comet.get("login_code", -1))
         if not check("comet logged in", code in COMET_LOGGED_IN_CODES, "login status %d: %s" % (code, comet.get("login_text") or "-")):
-            reasons.append("Comet Backup is not logged in (login status %d: %s)" % (code, comet.get("login_text") or "-"))
+            fail("comet_not_logged_in", "Comet Backup is not logged in (login status %d: %s)" % (code, comet.get("login_text") or "-"))
         if not check("comet device id", comet.get("device_id"), comet.get("device_id") or "unknown"):
-            reasons.append("the Comet device ID is unknown")
+            fail("device_id_unknown", "the Comet device ID is unknown")
     if server.get("required", True):
         if not reasons:
             if server.get("error"):
                 check("known to the server", False, server["error"])
-                reasons.append("the Comet Server could not be asked: %s" % server["error"])
+                fail("server_error", "the Comet Server could not be asked: %s" % server["error"])
             elif not check("known to the server", server.get("known"), "device %s in account %s" % (
                     comet.get("device_id") or "-", server.get("account") or "-")):
-                reasons.append("device %s is not known to the Comet Server in account %s" % (
+                fail("device_not_on_server", "device %s is not known to the Comet Server in account %s" % (
                     comet.get("device_id") or "-", server.get("account") or "-"))
             elif server.get("require_backup"):
                 if not check("working backup", server.get("last_backup_ok"), server.get("last_backup") or "no backup job"):
-                    reasons.append("waiting for the first Comet backup: no backup of this device has finished with "
-                                   "success or warning yet (last backup job: %s)" % (server.get("last_backup") or "none"))
+                    fail("waiting_for_backup", "waiting for the first Comet backup: no backup of this device has "
+                         "finished with success or warning yet (last backup job: %s)" % (server.get("last_backup") or "none"))
     else:
         check("known to the server", True, "not checked (crashplan_removal_require_server_check: false)")
     if reasons:
-        return {"open": False, "reason": "; ".join(reasons), "checks": checks}
+        return outcome(False, codes, "; ".join(reasons))
     if not server.get("required", True):
         reason = "Comet Backup is installed, logged in"
     elif server.get("require_backup"):
         reason = "Comet Backup is installed, logged in, known to the server and has a working backup"
     else:
         reason = "Comet Backup is installed, logged in and known to the server"
-    return {"open": True, "reason": reason, "checks": checks}
+    return outcome(True, ["open"], reason)

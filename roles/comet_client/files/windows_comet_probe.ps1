@@ -1,8 +1,10 @@
-# Read-only probe of the Comet Backup client on a Windows host for unil.backup.comet_client (run by
-# ansible.windows.win_powershell, PowerShell 5.1 or later). One round trip; everything is returned raw and normalised
-# on the controller by the filter unil.backup.comet_client_windows_facts (plugins/module_utils/_comet_windows.py).
-# The registry key names, service names and login codes are parameters, from that same Python file: none is defined
-# here. Nothing secret is read: not the client's stored credentials, only `backup-tool.exe login status`.
+# Read-only probe of a Windows host for unil.backup.comet_client and unil.backup.crashplan_removal (run by
+# ansible.windows.win_powershell, PowerShell 5.1 or later). One round trip: the Comet Backup client, and CrashPlan /
+# Code42 (its Uninstall entries in every hive, services, processes, data folders) so that crashplan_removal reuses
+# the answer as it reuses host_info's on Linux. Everything is returned raw and normalised on the controller
+# (plugins/module_utils/_comet_windows.py, _crashplan.py). The registry key names, service names and login codes are
+# parameters, from those same Python files: none is defined here. Nothing secret is read: not the client's stored
+# credentials, only `backup-tool.exe login status`, and of CrashPlan's .identity only its guid= and username= lines.
 [CmdletBinding()]
 param (
     [string]$InstallDirHint = '',
@@ -12,7 +14,10 @@ param (
     [Parameter(Mandatory = $true)][string[]]$ServiceNames,
     [int]$WaitLoginSeconds = 0,
     [int[]]$TransientLoginCodes = @(),
-    [Parameter(Mandatory = $true)][string]$LoginCodePattern
+    [Parameter(Mandatory = $true)][string]$LoginCodePattern,
+    [string[]]$CrashPlanServiceNames = @(),
+    [string[]]$CrashPlanProcessNames = @(),
+    [string]$CrashPlanNamePattern = ''
 )
 
 $Ansible.Changed = $false
@@ -122,6 +127,99 @@ $rebootPending = [ordered]@{
     pending_file_rename = [bool]($renames | Where-Object { $_ })
 }
 
+# CrashPlan / Code42: the Uninstall entries of both HKLM views and of every user's hive (logged-off profiles loaded
+# read-only for the time of the probe), its services, processes and data folders. Only with a name pattern.
+function Get-CrashPlanState {
+    $uninstallPath = 'Software\Microsoft\Windows\CurrentVersion\Uninstall'
+    $valueNames = @('DisplayName', 'DisplayVersion', 'Publisher', 'UninstallString', 'QuietUninstallString', 'WindowsInstaller', 'InstallLocation')
+    $entries = New-Object System.Collections.Generic.List[object]
+
+    function Add-UninstallEntry {
+        param([string]$Hive, [string]$Path, [string]$Sid, [string]$UserName)
+        if (-not (Test-Path -LiteralPath $Path)) { return }
+        foreach ($key in Get-ChildItem -LiteralPath $Path -ErrorAction SilentlyContinue) {
+            $values = Get-ItemProperty -LiteralPath $key.PSPath -ErrorAction SilentlyContinue
+            if ($null -eq $values -or -not $values.DisplayName) { continue }
+            # Coarse filter to keep the answer small; the exact rule (Code42-AAT excluded) is applied on the controller.
+            if ($values.DisplayName -notmatch $CrashPlanNamePattern) { continue }
+            $entry = [ordered]@{ Hive = $Hive; Sid = $Sid; UserName = $UserName; KeyName = $key.PSChildName }
+            foreach ($name in $valueNames) {
+                $entry[$name] = if ($null -ne $values.$name) { [string]$values.$name } else { '' }
+            }
+            $entries.Add([pscustomobject]$entry)
+        }
+    }
+
+    Add-UninstallEntry -Hive 'HKLM64' -Path "HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall" -Sid '' -UserName ''
+    Add-UninstallEntry -Hive 'HKLM32' -Path "HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall" -Sid '' -UserName ''
+
+    $profiles = Get-ChildItem -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList' |
+        Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' }
+    $userHomes = @()
+    foreach ($profileKey in $profiles) {
+        $sid = $profileKey.PSChildName
+        $profilePath = (Get-ItemProperty -LiteralPath $profileKey.PSPath).ProfileImagePath
+        if ($profilePath) { $userHomes += $profilePath }
+        $userName = try {
+            (New-Object System.Security.Principal.SecurityIdentifier($sid)).Translate([System.Security.Principal.NTAccount]).Value
+        } catch { '' }
+        if (Test-Path -LiteralPath "Registry::HKEY_USERS\$sid") {
+            Add-UninstallEntry -Hive 'HKU' -Path "Registry::HKEY_USERS\$sid\$uninstallPath" -Sid $sid -UserName $userName
+            continue
+        }
+        $hiveFile = Join-Path $profilePath 'NTUSER.DAT'
+        if (-not $profilePath -or -not (Test-Path -LiteralPath $hiveFile)) { continue }
+        $mount = "CrashPlanProbe_$sid"
+        & reg.exe load "HKU\$mount" "$hiveFile" | Out-Null
+        if ($LASTEXITCODE -ne 0) { continue }
+        try {
+            Add-UninstallEntry -Hive 'HKU' -Path "Registry::HKEY_USERS\$mount\$uninstallPath" -Sid $sid -UserName $userName
+        } finally {
+            [gc]::Collect()
+            [gc]::WaitForPendingFinalizers()
+            & reg.exe unload "HKU\$mount" | Out-Null
+        }
+    }
+
+    $cpServices = @(Get-Service -Name $CrashPlanServiceNames -ErrorAction SilentlyContinue |
+        ForEach-Object { [pscustomobject]@{ Name = $_.Name; Status = [string]$_.Status; StartType = [string]$_.StartType } })
+    $processes = @(Get-Process -Name $CrashPlanProcessNames -ErrorAction SilentlyContinue |
+        ForEach-Object { $_.ProcessName } | Sort-Object -Unique)
+
+    $dataRoot = Join-Path $env:ProgramData 'CrashPlan'
+    $candidates = @('log', 'cache', 'backupArchives', '.identity', 'conf') | ForEach-Object { Join-Path $dataRoot $_ }
+    $candidates += Join-Path $env:ProgramFiles 'CrashPlan\backupArchives'
+    foreach ($userHome in $userHomes) {
+        foreach ($sub in 'AppData\Local\CrashPlan', 'AppData\Roaming\CrashPlan') {
+            foreach ($leaf in 'log', 'cache', '.identity') { $candidates += Join-Path (Join-Path $userHome $sub) $leaf }
+        }
+    }
+    $configTexts = @()
+    $configFile = Join-Path $dataRoot 'conf\my.service.xml'
+    if (Test-Path -LiteralPath $configFile) {
+        $text = Get-Content -LiteralPath $configFile -Raw
+        $configTexts += $text
+        foreach ($match in [regex]::Matches($text, '<manifestPath>\s*([^<]+?)\s*</manifestPath>')) { $candidates += $match.Groups[1].Value }
+    }
+    $existing = @($candidates | Where-Object { Test-Path -LiteralPath $_ })
+    $identityFile = Join-Path $dataRoot '.identity'
+    # Only the guid= and username= lines leave the host: the rest of .identity may hold key material.
+    $identity = if (Test-Path -LiteralPath $identityFile) {
+        (Get-Content -LiteralPath $identityFile | Where-Object { $_ -match '^(guid|username)=' }) -join "`n"
+    } else { '' }
+
+    return [ordered]@{
+        uninstall_entries = @($entries)
+        services = $cpServices
+        processes = $processes
+        existing_paths = $existing
+        config_texts = $configTexts
+        identity_text = $identity
+    }
+}
+
+$crashPlan = if ($CrashPlanNamePattern) { Get-CrashPlanState } else { $null }
+
 $Ansible.Result = [ordered]@{
     uninstall_key = $uninstall
     settings_key = $settings
@@ -131,4 +229,5 @@ $Ansible.Result = [ordered]@{
     services = $services
     reboot_pending = $rebootPending
     os_version = [System.Environment]::OSVersion.Version.ToString()
+    crashplan = $crashPlan
 }

@@ -94,6 +94,9 @@ def test_probe_parameters():
         "WaitLoginSeconds": 20,
         "TransientLoginCodes": [3],
         "LoginCodePattern": "\\(([0-9]+)\\)",
+        "CrashPlanServiceNames": ["CrashPlanService", "Code42Service"],
+        "CrashPlanProcessNames": ["CrashPlanDesktop", "CrashPlanTray", "CrashPlanService", "Code42Service", "Code42"],
+        "CrashPlanNamePattern": "CrashPlan|Code42",
     }
     assert F["comet_client_windows_probe_params"]("C:\\x")["WaitLoginSeconds"] == 0
     with pytest.raises(AnsibleFilterError, match="wait_login: 601 is not between 0 and 600"):
