@@ -226,6 +226,13 @@ def role_specs():
     return specs
 
 
+def role_defaults(role):
+    """The literal values of a role's defaults/main.yml (a templated default is left to the run)."""
+    with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml"), encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    return dict((k, v) for k, v in data.items() if not has_template(v))
+
+
 def playbook_variables():
     """Namespace variables the playbooks read with a default (e.g. unil_backup_hosts)."""
     found = set()
@@ -273,10 +280,13 @@ class Validator(object):
         self.known = set(self.specs) | INTERNAL | playbook_variables()
         from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
         from ansible_collections.unil.backup.plugins.module_utils import _comet_exclusions, _comet_model, _comet_schedule
+        from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role
         from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometAdminClient
         self.ArgumentSpecValidator = ArgumentSpecValidator
         self.exclusions, self.model, self.schedule = _comet_exclusions, _comet_model, _comet_schedule
         self.CometAdminClient = CometAdminClient
+        self.crashplan_role = _crashplan_role
+        self.crashplan_defaults = role_defaults("crashplan_removal")
 
     def add(self, error, host=None):
         existing = self.errors.setdefault(error.key(), error)
@@ -495,6 +505,11 @@ class Validator(object):
         if ok(var) and isinstance(literal[var], dict):
             for text in self.exclusions.regex_problems(literal[var], "comet_system_exclusions_", "extra_regexes"):
                 self.host_error(host, var, values[var], text[len(var) + 1:] if text.startswith(var + ".") else text)
+        # crashplan_removal: the role's own check (its first task), over the role's literal defaults
+        given = dict((var, value) for var, value in literal.items() if var.startswith("crashplan_removal_") and ok(var))
+        if given:
+            for found in self.crashplan_role.role_problems(dict(self.crashplan_defaults, **given), os_name):
+                self.host_error(host, found["var"], values.get(found["var"]), found["message"])
         # names: the modules' rule (comet_device_settings: account, name, item_name)
         for var in ("comet_config_account", "comet_client_username", "comet_config_device_name",
                     "comet_client_device_name", "comet_config_item_name"):
