@@ -10,11 +10,10 @@ secret: a whole vault file or an inline !vault value is never decrypted, only co
   - every variable of the collection's namespace (comet_*, crashplan_*, fleet_report_*, unil_*) must be an option of
     a role (roles/*/meta/argument_specs.yml) or a variable the playbooks read; else the closest known name is given;
   - values go through the collection's own code: the roles' argument_specs (ArgumentSpecValidator, as
-    validate_argument_spec), schedules (_comet_schedule.schedule_problems, as the comet_config preflight), folders and
-    globs for the host's OS (_comet_model.normalize_folder, _comet_exclusions.check_glob), regexes
-    (_comet_exclusions.check_regex, as comet_exclusions; regex_problems, as the comet_system_exclusions preflight for
-    its per-OS regexes), names (_comet_model.check_name), server URLs
-    (_comet_api.CometAdminClient); a value that is a Jinja template is left to the run;
+    validate_argument_spec), then the checks the roles comet_config, comet_system_exclusions and fleet_report run in
+    their preflight (_role_checks: schedules, folders and globs for the host's OS, regexes, names, server URLs, the
+    report's options - the modules' rules), comet_client's names (_comet_model.check_name) and the other server URLs
+    (_comet_url, the one URL rule); a value that is a Jinja template is left to the run;
   - per host: exactly one dept_* group (when the inventory has any), at most one OS group (linux, windows, macos),
     one account (comet_config_account / comet_client_username), a device name unique in its account;
   - secrets only in vault: a variable whose name says password, token or secret, in any file of the inventory (and
@@ -279,12 +278,11 @@ class Validator(object):
         self.specs = role_specs()
         self.known = set(self.specs) | INTERNAL | playbook_variables()
         from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-        from ansible_collections.unil.backup.plugins.module_utils import _comet_exclusions, _comet_model, _comet_schedule
+        from ansible_collections.unil.backup.plugins.module_utils import _comet_model, _role_checks
         from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role
-        from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometAdminClient
+        from ansible_collections.unil.backup.plugins.module_utils._comet_url import url_problem
         self.ArgumentSpecValidator = ArgumentSpecValidator
-        self.exclusions, self.model, self.schedule = _comet_exclusions, _comet_model, _comet_schedule
-        self.CometAdminClient = CometAdminClient
+        self.model, self.role_checks, self.url_problem = _comet_model, _role_checks, url_problem
         self.crashplan_role = _crashplan_role
         self.crashplan_defaults = role_defaults("crashplan_removal")
 
@@ -461,71 +459,35 @@ class Validator(object):
         def ok(var):
             return var in literal and var not in bad
 
-        # schedules, random delay and missed-run options: the comet_config preflight's filter function
-        if ok("comet_config_schedules") or ok("comet_config_random_delay"):
-            triggers = dict((t, literal["comet_config_" + t]) for t in
-                            ("run_on_boot", "run_missed_on_boot", "retry_failed", "retry_count", "retry_delay")
-                            if ok("comet_config_" + t))
-            if "retry_delay" in triggers:
-                triggers["retry_delay"] = str(triggers["retry_delay"])
-            problems = self.schedule.schedule_problems(
-                literal.get("comet_config_schedules") if ok("comet_config_schedules") else None,
-                literal.get("comet_config_random_delay", 0) if ok("comet_config_random_delay") else 0,
-                triggers, "comet_config_")
-            for text in problems:
-                var = next((v for v in sorted(values, key=len, reverse=True)
-                            if v.startswith("comet_config_") and text.startswith(v)), "comet_config_schedules")
-                self.host_error(host, var, values.get(var), text[len(var):].lstrip(": ") if text.startswith(var) else text)
-        # folders and globs for the host's OS (the modules' code for the device's OS)
-        for var, check in (("comet_config_folders", self.model.normalize_folder),
-                           ("comet_config_exclude_globs", self.exclusions.check_glob)):
-            if not ok(var) or not isinstance(literal[var], list):
-                continue
-            for path in literal[var]:
-                try:
-                    if os_name:
-                        check(path, os_name, var)
-                    else:  # no OS group: either form, as the comet_config preflight
-                        try:
-                            check(path, "linux", var)
-                        except self.model.CometInputError:
-                            check(path, "windows", var)
-                except self.model.CometInputError as exc:
-                    message = exc.message + (" (the host is in the %s group)" % os_name if os_name else "")
-                    self.host_error(host, var, values[var], message)
-        # regexes: what comet_exclusions and comet_device_settings call
-        if ok("comet_config_exclude_regexes") and isinstance(literal["comet_config_exclude_regexes"], list):
-            for regex in literal["comet_config_exclude_regexes"]:
-                try:
-                    self.exclusions.check_regex(regex, "comet_config_exclude_regexes")
-                except self.model.CometInputError as exc:
-                    problem("comet_config_exclude_regexes", exc)
-        # system-level regexes per OS: the comet_system_exclusions preflight's filter function
-        var = "comet_system_exclusions_extra_regexes"
-        if ok(var) and isinstance(literal[var], dict):
-            for text in self.exclusions.regex_problems(literal[var], "comet_system_exclusions_", "extra_regexes"):
-                self.host_error(host, var, values[var], text[len(var) + 1:] if text.startswith(var + ".") else text)
+        # the roles' own checks (module_utils/_role_checks: the modules' rules for the URL, folders and globs for the
+        # host's OS, regexes, names, schedules, the fleet report's options), on what this inventory sets literally
+        for role in self.role_checks.ROLES:
+            given = dict((var, literal[var]) for var in literal if var.startswith(role + "_") and ok(var))
+            context = {"os_name": os_name} if role == "comet_config" else {}
+            for found in self.role_checks.role_problems(role, given, **context):
+                message = found["message"]
+                if os_name and found["var"] in ("comet_config_folders", "comet_config_exclude_globs"):
+                    message += " (the host is in the %s group)" % os_name
+                self.host_error(host, found["var"], values.get(found["var"]), message)
         # crashplan_removal: the role's own check (its first task), over the role's literal defaults
         given = dict((var, value) for var, value in literal.items() if var.startswith("crashplan_removal_") and ok(var))
         if given:
             for found in self.crashplan_role.role_problems(dict(self.crashplan_defaults, **given), os_name):
                 self.host_error(host, found["var"], values.get(found["var"]), found["message"])
-        # names: the modules' rule (comet_device_settings: account, name, item_name)
-        for var in ("comet_config_account", "comet_client_username", "comet_config_device_name",
-                    "comet_client_device_name", "comet_config_item_name"):
+        # names of role comet_client: the modules' rule (comet_device_settings: account, name)
+        for var in ("comet_client_username", "comet_client_device_name"):
             if ok(var) and literal[var] != "":
                 try:
                     self.model.check_name(literal[var], var)
                 except self.model.CometInputError as exc:
                     problem(var, exc)
-        # server URLs: what the Comet admin client accepts (never shown: a URL may hold a password)
+        # the other server URLs: the one URL rule (_comet_url), the value never shown
         for var in sorted(values):
-            if var.endswith("_server_url") and ok(var) and literal[var] != "":
-                try:
-                    self.CometAdminClient(literal[var], "-", "-")
-                except ValueError as exc:
-                    text = re.sub(r",? got .*$", "", str(exc)).replace("server_url ", "")
-                    self.host_error(host, var, values[var], "%s (its value is not shown: it may hold a password)" % text)
+            if var.endswith("_server_url") and ok(var) and literal[var] != "" \
+                    and not var.startswith(tuple(r + "_" for r in self.role_checks.ROLES)):
+                message = self.url_problem(literal[var], var)
+                if message:
+                    self.host_error(host, var, values[var], "%s (its value is not shown: it may hold a password)" % message)
 
     def run(self):
         definitions, vault_files, errors, others = scan_files(self.inventory)

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Cloned machines (a golden image: same SSH host keys, or Windows without DeviceIdentificationEntropy) report the same
 Comet device ID: the hosts of one play that share one fail before any setting is applied to the shared device, each
-naming the other, and the other hosts go on. Real ansible-playbook, local connection, the role's own preflight."""
+naming the other, and the other hosts go on. Real ansible-playbook, local connection, the role's own preflight and
+shared-device check."""
 from __future__ import annotations
 
 from playbook_runner import run_playbook
@@ -37,6 +38,10 @@ PLAY = """
         tasks_from: preflight
       vars:
         _comet_config_check_device: true
+    - name: Shared-device check of unil.backup.comet_config (tasks/main.yml runs it right after the preflight)
+      ansible.builtin.include_role:
+        name: unil.backup.comet_config
+        tasks_from: shared_device
     - name: Reached by the hosts with a device of their own
       ansible.builtin.debug:
         msg: "REACHED {{ inventory_hostname }}"

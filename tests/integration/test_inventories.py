@@ -150,7 +150,7 @@ BAD_VALUES = [
     ("weekly-days", {"comet_config_schedules": [{"frequency": "weekly", "days": ["monday", "funday"], "at": "10:00"}]},
      r"comet_config_schedules\[0\]\.days: 'funday' is not a day \(sun, mon"),
     ("relative-folder", {"comet_config_folders": ["/home", "data"]},
-     r"comet_config_folders must hold absolute paths .*data"),
+     r"comet_config_folders: 'data' is not an absolute path"),
     ("random-delay", {"comet_config_random_delay": 99999},
      r"comet_config_random_delay: 99999 is not between 0 and 18000 seconds"),
     ("folders-mode", {"comet_config_folders_mode": "append"},
@@ -158,10 +158,10 @@ BAD_VALUES = [
     ("installer-source", {"comet_client_installer_source": "floppy"},
      r"comet_client_installer_source must be one of"),
     ("server-url", {"comet_client_server_url": "cometbackup.unil.ch"},
-     r"comet_config_server_url must be the http\(s\) URL"),
+     r"comet_config_server_url: must be an http:// or https:// URL .*\(a scheme is missing\)"),
     # a URL with credentials is refused without being shown (test below: the secret is nowhere in the output)
     ("server-url-credentials", {"comet_client_server_url": "http://admin:S3cr3t-in-url@cometbackup.unil.ch/"},
-     r"comet_config_server_url must be the http\(s\) URL of the Comet Server without credentials \(its value is not"),
+     r"comet_config_server_url: must not contain credentials \(user:password@, as in http://\*\*\*@cometbackup.unil.ch/\)"),
 ]
 
 

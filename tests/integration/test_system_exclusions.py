@@ -245,11 +245,11 @@ def test_ambiguous_or_unknown_policy_name_fails_without_a_write(server, tmp_path
       "comet_system_exclusions_extra_regexes.linux: '.*(?=\\\\\\\\.tmp)' is not a valid regular expression for RE2",
       "lookahead (?=...) is not supported", "comet_system_exclusions_extra_regexes.windows: '(a)\\\\\\\\1'",
       "backreference", "comet_system_exclusions_extra_regexes.macos: must be a list of regular expressions",
-      "comet_system_exclusions_server_url must be the http(s) URL"]),
+      "comet_system_exclusions_server_url: must not contain credentials (user:password@, as in https://***@comet.example/)"]),
     ({"comet_system_exclusions_policy_id": "pol-unil", "comet_system_exclusions_policy_name": "UNIL",
       "comet_system_exclusions_api_timeout": 0},
      ['comet_system_exclusions_policy_id (\\"pol-unil\\") and comet_system_exclusions_policy_name (\\"UNIL\\") are both set',
-      "comet_system_exclusions_api_timeout must be a positive number of seconds"]),
+      "comet_system_exclusions_api_timeout: 0 is not between 1 and 3600 seconds"]),
     # the role's argument specification, before the preflight
     ({"comet_system_exclusions_policy_name": "UNIL", "comet_system_exclusions_extra_regexes": {"mac": [".*/x"]},
       "comet_system_exclusions_state": "absent"},
