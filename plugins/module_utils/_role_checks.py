@@ -305,4 +305,3 @@ def unknown_variables(role, names, known):
             out.append(problem(name, "is not a variable of unil.backup.%s (ignored)%s" % (
                 role, "; did you mean %s?" % close[0] if close else ""), " "))
     return out
-
