@@ -20,7 +20,6 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometApiError,
     CometAuthError,
 )
-from comet_server import CometServerStandIn
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 COLLECTIONS = os.path.join(ROOT, "build", "collections")
@@ -50,16 +49,15 @@ print(json.dumps({"changed": update.changed, "attempts": update.attempts, "stats
 
 
 @pytest.fixture
-def server(tmp_path):
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0,
-                            state_file=str(tmp_path / "standin-state.json")) as srv:
-        srv.state.add_user(ACCOUNT, "user-Secret-1")
-        srv.state.add_device(ACCOUNT, "dev-1", "lts22", platform={"os": "linux"}, client_version="24.6.0")
-        profile = srv.state.get_profile(ACCOUNT)
-        profile.update(UNKNOWN)
-        srv.state.set_profile(ACCOUNT, profile)
-        srv.reset_log()
-        yield srv
+def server(tmp_path, comet_standin):
+    srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD}, state_file=str(tmp_path / "standin-state.json"))
+    srv.state.add_user(ACCOUNT, "user-Secret-1")
+    srv.state.add_device(ACCOUNT, "dev-1", "lts22", platform={"os": "linux"}, client_version="24.6.0")
+    profile = srv.state.get_profile(ACCOUNT)
+    profile.update(UNKNOWN)
+    srv.state.set_profile(ACCOUNT, profile)
+    srv.reset_log()
+    return srv
 
 
 def client_for(srv, tmp_path, **kwargs):
@@ -242,7 +240,7 @@ def test_wrong_admin_password(server, tmp_path, capfd):
 
 
 @pytest.mark.slow
-def test_wrong_admin_password_through_a_playbook(server, tmp_path):
+def test_wrong_admin_password_through_a_playbook(server, tmp_path, run_playbook):
     """The module path end to end at -vvv, credentials from the environment fallbacks."""
     wrong = "Wr0ng-Adm1n-Pw-in-env"
     play = tmp_path / "play.yml"
@@ -255,24 +253,21 @@ def test_wrong_admin_password_through_a_playbook(server, tmp_path):
       unil.backup.comet_info:
         account: %s
 """ % ACCOUNT)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "home"),
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), COMET_SERVER_URL=server.url, COMET_ADMIN_USERNAME=ADMIN,
-               COMET_ADMIN_PASSWORD=wrong, ANSIBLE_LOCALHOST_WARNING="0")
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-vvv", "-i", "localhost,",
-                           "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, str(play)], env=env, cwd=str(tmp_path), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=300, check=False)
-    assert proc.returncode == 2, proc.stdout[-3000:]
-    assert "Comet Server API %s failed: 403 Authentication failed" % READ in proc.stdout
-    assert wrong not in proc.stdout and ADMIN_PASSWORD not in proc.stdout
-    assert "Traceback" not in proc.stdout
+    rc, out = run_playbook("-vvv", "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
+                           str(play), cwd=tmp_path, timeout=300, COMET_SERVER_URL=server.url, COMET_ADMIN_USERNAME=ADMIN,
+                           COMET_ADMIN_PASSWORD=wrong, ANSIBLE_LOCALHOST_WARNING="0")
+    assert rc == 2, out[-3000:]
+    assert "Comet Server API %s failed: 403 Authentication failed" % READ in out
+    assert wrong not in out and ADMIN_PASSWORD not in out
+    assert "Traceback" not in out
     assert wrong not in json.dumps(server.log)
 
 
 @pytest.fixture
-def tls_server(tmp_path):
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=True, port=0) as srv:
-        srv.state.add_user(ACCOUNT, "user-Secret-1")
-        yield srv
+def tls_server(comet_standin):
+    srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD}, tls=True)
+    srv.state.add_user(ACCOUNT, "user-Secret-1")
+    return srv
 
 
 def test_tls_with_the_standin_ca(tls_server, tmp_path):

@@ -10,17 +10,12 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
-import os
-import subprocess
-import sys
 import threading
 
 import pytest
 
-from comet_server import CometServerStandIn
+from playbook_runner import run_playbook
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.dirname(sys.executable)
 ADMIN = "admin"
 ADMIN_PASSWORD = "Adm1n-Fetch-0nce-Secret"
 LINUX = b"#!/bin/sh\necho stand-in linux installer\n" * 100
@@ -70,34 +65,30 @@ def inventory(tmp_path, hosts):
 def playbook(tmp_path, hosts, variables, *extra):
     (tmp_path / "play.yml").write_text(PLAY)
     (tmp_path / "vars.json").write_text(json.dumps(variables))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
-               ANSIBLE_HOST_KEY_CHECKING="0", ANSIBLE_FORKS="4")
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory(tmp_path, hosts), "-e",
-                           "@%s" % (tmp_path / "vars.json"), str(tmp_path / "play.yml")] + list(extra),
-                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300,
-                          check=False)
+    rc, out = run_playbook("-i", inventory(tmp_path, hosts), "-e", "@%s" % (tmp_path / "vars.json"),
+                           str(tmp_path / "play.yml"), *extra, tmp_path=tmp_path, timeout=300,
+                           ANSIBLE_HOST_KEY_CHECKING="0", ANSIBLE_FORKS="4")
     fetched = {}
-    for line in proc.stdout.splitlines():
+    for line in out.splitlines():
         if '"msg": "FETCHED ' in line:
             text = json.loads("{%s}" % line.strip())["msg"][len("FETCHED "):]
             item = json.loads(text)
             fetched[item.pop("host")] = item
-    return proc.returncode, proc.stdout, fetched
+    return rc, out, fetched
 
 
 HOSTS = {"lab-a1": {}, "lab-a2": {}, "lab-a3": {}, "lab-b1": {}}
 
 
 @pytest.fixture(name="standin")
-def standin_fixture(tmp_path):
+def standin_fixture(tmp_path, comet_standin):
     (tmp_path / "linux.run").write_bytes(LINUX)
     (tmp_path / "mac.pkg").write_bytes(MAC)
     fixture = {"users": {}, "installers": {"linuxgeneric": str(tmp_path / "linux.run"),
                                            "macos-arm64": str(tmp_path / "mac.pkg")}}
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0, fixture=fixture) as srv:
-        srv.reset_log()
-        yield srv
+    srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD}, fixture=fixture)
+    srv.reset_log()
+    return srv
 
 
 @pytest.mark.slow

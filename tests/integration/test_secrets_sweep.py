@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import uuid
 
 import pytest
 import yaml
 
-from comet_server import CometServerStandIn
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PLAYBOOK = os.path.join(os.path.dirname(__file__), "playbooks", "secrets_sweep.yml")
 ACCOUNT = "lab-sweep"
 DEVICE = "dev-sweep-01"
@@ -31,47 +27,39 @@ def sentinel(kind):
     return "S3ntinel-%s-%s" % (kind, uuid.uuid4().hex[:12])
 
 
-def test_no_secret_anywhere_at_vvv(tmp_path):
+def test_no_secret_anywhere_at_vvv(tmp_path, comet_standin, run_playbook):
     secrets = {name: sentinel(name) for name in ("admin", "user", "wrong-admin", "wrong-user", "in-url")}
     installer = tmp_path / "standin-installer.run"
     installer.write_text("#!/bin/sh\necho a stand-in client build\n")
-    with CometServerStandIn(admin_users={"sweep-admin": secrets["admin"]}, tls=False, port=0,
-                            state_file=str(tmp_path / "standin-state.json"),
-                            installers={"linuxgeneric": str(installer)}) as server:
-        server.state.add_user(ACCOUNT, secrets["user"])
-        server.state.add_device(ACCOUNT, DEVICE, "sweep", platform=LINUX, client_version="24.6.0", online=True)
-        server.state.add_policy("policy-unil", {"Description": "UNIL", "Policy": {}})
-        server.state.add_job(ACCOUNT, DEVICE, 7002, 1700000000, 1700000600, log=[
-            {"Time": 1700000500, "Severity": "E", "Message": "Failed to initialize Storage Vault: config file already exists"}])
-        sweep_dir = tmp_path / "sweep"
-        sweep_dir.mkdir()
-        extra = tmp_path / "connection.yml"
-        fd = os.open(str(extra), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            yaml.safe_dump({
-                "comet_server_url": server.url, "comet_admin_username": "sweep-admin",
-                "comet_admin_password": secrets["admin"], "comet_user_password": secrets["user"],
-                "sweep_wrong_admin_password": secrets["wrong-admin"], "sweep_wrong_user_password": secrets["wrong-user"],
-                "sweep_url_password": secrets["in-url"], "comet_account": ACCOUNT, "comet_device_id": DEVICE,
-                "comet_policy_id": "policy-unil", "sweep_dir": str(sweep_dir)}, f)
-        inventory = tmp_path / "inventory.yml"
-        inventory.write_text(yaml.safe_dump({"all": {"hosts": {"sweep": {
-            "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
-        log = tmp_path / "ansible.log"
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-                   ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), ANSIBLE_LOG_PATH=str(log),
-                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0")
-        for name in ("COMET_SERVER_URL", "COMET_ADMIN_USERNAME", "COMET_ADMIN_PASSWORD"):
-            env.pop(name, None)
-        proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-vvv", "-i",
-                               str(inventory), "-e", "@" + str(extra), PLAYBOOK], cwd=str(tmp_path), env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900, check=False)
-        output = proc.stdout
-        request_log = json.dumps(server.log)
-        token_calls = server.log_count(endpoint="create-install-token")
+    server = comet_standin(admin_users={"sweep-admin": secrets["admin"]}, state_file=str(tmp_path / "standin-state.json"),
+                           installers={"linuxgeneric": str(installer)})
+    server.state.add_user(ACCOUNT, secrets["user"])
+    server.state.add_device(ACCOUNT, DEVICE, "sweep", platform=LINUX, client_version="24.6.0", online=True)
+    server.state.add_policy("policy-unil", {"Description": "UNIL", "Policy": {}})
+    server.state.add_job(ACCOUNT, DEVICE, 7002, 1700000000, 1700000600, log=[
+        {"Time": 1700000500, "Severity": "E", "Message": "Failed to initialize Storage Vault: config file already exists"}])
+    sweep_dir = tmp_path / "sweep"
+    sweep_dir.mkdir()
+    extra = tmp_path / "connection.yml"
+    fd = os.open(str(extra), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        yaml.safe_dump({
+            "comet_server_url": server.url, "comet_admin_username": "sweep-admin",
+            "comet_admin_password": secrets["admin"], "comet_user_password": secrets["user"],
+            "sweep_wrong_admin_password": secrets["wrong-admin"], "sweep_wrong_user_password": secrets["wrong-user"],
+            "sweep_url_password": secrets["in-url"], "comet_account": ACCOUNT, "comet_device_id": DEVICE,
+            "comet_policy_id": "policy-unil", "sweep_dir": str(sweep_dir)}, f)
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": {"sweep": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+    log = tmp_path / "ansible.log"
+    rc, output = run_playbook("-vvv", "-i", str(inventory), "-e", "@" + str(extra), PLAYBOOK, cwd=tmp_path, timeout=900,
+                              clear_comet=True, ANSIBLE_LOG_PATH=str(log), ANSIBLE_LOCALHOST_WARNING="0")
+    request_log = json.dumps(server.log)
+    token_calls = server.log_count(endpoint="create-install-token")
+    server.stop()   # writes its state file, searched below
     # the run really went through every play, at -vvv, and the failures really failed
-    assert proc.returncode == 0, "\n".join(l for l in output.splitlines()[-60:] if not any(s in l for s in secrets.values()))
+    assert rc == 0, "\n".join(l for l in output.splitlines()[-60:] if not any(s in l for s in secrets.values()))
     assert "ESTABLISH LOCAL CONNECTION" in output
     for task in ("The fleet", "Every setting at once", "Show the host's settings", "Print the summary",
                  "Write the HTML report", "Write the Prometheus metrics", "comet_system_exclusions : ",

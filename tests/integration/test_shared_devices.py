@@ -6,13 +6,9 @@ refusal looked up by the host; hosts allowed to share are not refused; a 200-hos
 (its time printed)."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.dirname(sys.executable)
+from playbook_runner import run_playbook
 
 PLAY = """
 - name: Hosts as comet_client leaves them, then the once-per-play comparison
@@ -39,12 +35,8 @@ PLAY = """
 def run(tmp_path, inventory, forks=5):
     (tmp_path / "hosts.yml").write_text(inventory)
     (tmp_path / "play.yml").write_text(PLAY)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-f", str(forks), "-i", str(tmp_path / "hosts.yml"),
-                           str(tmp_path / "play.yml")], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=900, check=False)
-    return proc.returncode, proc.stdout
+    return run_playbook("-f", str(forks), "-i", str(tmp_path / "hosts.yml"), str(tmp_path / "play.yml"),
+                        tmp_path=tmp_path, timeout=900)
 
 
 def test_hosts_sharing_a_device_are_refused_all_named_and_the_others_go_on(tmp_path):
