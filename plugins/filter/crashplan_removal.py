@@ -61,6 +61,14 @@ def crashplan_removal_report(result, host="", fail_when_gate_closed=False, fail_
     return role.report(result, str(host or ""), fail_when_gate_closed, fail_when_deactivation_fails)
 
 
+def crashplan_removal_leftovers(facts, host=""):
+    return role.leftovers(facts, str(host or ""))
+
+
+def crashplan_removal_reboot_required(results):
+    return role.reboot_required(results if isinstance(results, list) else [])
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -68,7 +76,9 @@ class FilterModule(object):
             "crashplan_removal_comet": crashplan_removal_comet,
             "crashplan_removal_deactivation": crashplan_removal_deactivation,
             "crashplan_removal_host": crashplan_removal_host,
+            "crashplan_removal_leftovers": crashplan_removal_leftovers,
             "crashplan_removal_os": crashplan_removal_os,
+            "crashplan_removal_reboot_required": crashplan_removal_reboot_required,
             "crashplan_removal_report": crashplan_removal_report,
             "crashplan_removal_result": crashplan_removal_result,
             "crashplan_removal_server": crashplan_removal_server,

@@ -197,6 +197,42 @@ def deactivation(registered, guid):
             "reason": "no GUID found (no CrashPlan .identity on the host): nothing to deactivate" if skipped else ""}
 
 
+def reboot_required(results):
+    """Whether the uninstallers' results (registered win_package and win_command loops) ask for a reboot: win_package
+    says so, or an exit code means it (_crashplan.MSI_REBOOT_CODES)."""
+    for item in results or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("reboot_required") is True:
+            return True
+        try:
+            if int(item.get("rc")) in cp.MSI_REBOOT_CODES:
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
+
+
+def leftovers(facts, host):
+    """The failure message when CrashPlan is still there after the removal, from the last detection's facts."""
+    facts = facts if isinstance(facts, dict) else {}
+
+    def names(items, key):
+        return ", ".join(str(i.get(key)) if isinstance(i, dict) else str(i) for i in items or []) or "none"
+
+    if facts.get("os") == "windows":
+        products = [a for a in facts.get("actions") or [] if isinstance(a, dict) and a.get("kind") != "per_user"]
+        what = "machine-wide products %s" % names(products, "name")
+    elif facts.get("os") == "macos":
+        what = "apps %s, daemons %s, receipts %s" % (facts.get("install_dir") or "none", names(facts.get("daemons"), "path"),
+                                                     names(facts.get("receipts"), "id"))
+    else:
+        what = "services %s, processes %s, files %s" % (names(facts.get("services"), "name"),
+                                                        names(facts.get("processes"), "pid"), names(facts.get("remove"), ""))
+    return "unil.backup.crashplan_removal: CrashPlan is still there on %s after the removal: %s. Kept on purpose: %s." % (
+        host, what, "; ".join(str(k) for k in facts.get("keep") or []) or "nothing")
+
+
 def stage_of(present_before, gate_open, check_mode):
     if not present_before:
         return "no_crashplan"

@@ -321,3 +321,29 @@ def test_report(name, given, options, failed, expected):
         assert not got["msg"].startswith("unil.backup.crashplan_removal:")
     if "deactivat" not in name:
         assert "CrashPlan server" not in got["msg"]
+
+
+# ------------------------------------------------------------------------------------------------ removal checks
+
+@pytest.mark.parametrize("results,expected", [
+    ([], False), ([{"rc": 0}, {"rc": 1605}], False), ([{"rc": 3010}], True), ([{"rc": "1641"}], True),
+    ([{"changed": True, "reboot_required": True, "rc": 0}], True), ([{"skipped": True}, "junk", {"rc": None}], False)])
+def test_reboot_required(results, expected):
+    assert filters.crashplan_removal_reboot_required(results) is expected
+
+
+@pytest.mark.parametrize("facts,expected", [
+    ({"os": "linux", "services": [{"name": "crashplan.service"}], "processes": [{"pid": 42}], "remove": ["/opt/cp"],
+      "keep": ["/srv/a"]},
+     "on pc1 after the removal: services crashplan.service, processes 42, files /opt/cp. Kept on purpose: /srv/a."),
+    ({"os": "macos", "install_dir": "/Applications/CrashPlan.app", "daemons": ["/Library/LaunchDaemons/com.crashplan.engine.plist"],
+      "receipts": ["com.crashplan.app.pkg"], "keep": []},
+     "apps /Applications/CrashPlan.app, daemons /Library/LaunchDaemons/com.crashplan.engine.plist, receipts "
+     "com.crashplan.app.pkg. Kept on purpose: nothing."),
+    ({"os": "windows", "actions": [{"kind": "win_package", "name": "CrashPlan"}, {"kind": "per_user", "name": "Code42"}],
+      "keep": ["C:\\ProgramData\\CrashPlan\\.identity"]},
+     "machine-wide products CrashPlan. Kept on purpose: C:\\ProgramData\\CrashPlan\\.identity."),
+])
+def test_leftovers(facts, expected):
+    got = filters.crashplan_removal_leftovers(facts, "pc1")
+    assert got.startswith("unil.backup.crashplan_removal: CrashPlan is still there on pc1") and got.endswith(expected)
