@@ -8,6 +8,9 @@
   another's accounts, devices or log, also under ``pytest -n 2`` (each worker its own servers and ports).
 - ``run_playbook(*args, **options)``: ansible-playbook with the environment the Makefile exports and Ansible's home
   and temp under the test's tmp_path (playbook_runner.run_playbook).
+- Every test (autouse) has ANSIBLE_HOME and ANSIBLE_LOCAL_TEMP under its tmp_path in its environment, so whatever it
+  runs (scripts/demo.sh, validate_inventory.py, bench.py, a runner of its own) never shares ~/.ansible with a test
+  running beside it; run_playbook sets the same paths.
 - Tests that must not run beside others (podman demo, bench, fixed ports, shared build/ paths) carry
   ``pytest.mark.xdist_group("serial")``: with ``--dist loadgroup`` they run one after the other on one worker.
 """
@@ -20,6 +23,14 @@ import pytest
 from comet_server import CometServerStandIn
 
 import playbook_runner
+
+
+@pytest.fixture(autouse=True)
+def own_ansible_home(tmp_path, monkeypatch):
+    """ANSIBLE_HOME and ANSIBLE_LOCAL_TEMP of this test's own (the paths playbook_runner.ansible_env gives)."""
+    env = playbook_runner.ansible_env(tmp_path)
+    for name in ("ANSIBLE_HOME", "ANSIBLE_LOCAL_TEMP"):
+        monkeypatch.setenv(name, env[name])
 
 
 @pytest.fixture

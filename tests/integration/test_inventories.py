@@ -20,6 +20,8 @@ import sys
 import pytest
 import yaml
 
+from playbook_runner import run_playbook
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 INVENTORIES = sorted(d for d in glob.glob(os.path.join(ROOT, "inventories", "*")) if os.path.isdir(d))
 BIN = os.path.dirname(sys.executable)
@@ -74,10 +76,8 @@ def _env(tmp_path):
 def preflight(inventory, tmp_path):
     play = tmp_path / "preflight.yml"
     play.write_text(PREFLIGHT)
-    cmd = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, str(play), "-e", "roles_dir=" + os.path.join(ROOT, "roles")]
-    proc = subprocess.run(cmd, cwd=ROOT, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-                          timeout=600)
-    return proc.returncode, proc.stdout
+    return run_playbook("-i", inventory, str(play), "-e", "roles_dir=" + os.path.join(ROOT, "roles"), env=_env(tmp_path),
+                        timeout=600)
 
 
 def recap(output):

@@ -9,16 +9,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import time
 
 import pytest
 import yaml
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import default_system_exclusions
-from comet_server import CometServerStandIn
 from comet_server.state import normalize_policy
+from playbook_runner import ansible_env, run_playbook
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PLAYBOOK = os.path.join(ROOT, "playbooks", "system_exclusions.yml")
@@ -54,11 +51,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server():
+def server(comet_standin):
     """The stand-in with three policies, created through its fixture mechanism (what POST /_standin/fixture loads)."""
-    with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0) as srv:
-        srv.state.load_fixture({"policies": {"pol-unil": UNIL_POLICY, "pol-labs-1": LABS_POLICY, "pol-labs-2": LABS_POLICY}})
-        yield srv
+    srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD})
+    srv.state.load_fixture({"policies": {"pol-unil": UNIL_POLICY, "pol-labs-1": LABS_POLICY, "pol-labs-2": LABS_POLICY}})
+    return srv
 
 
 def playbook(srv, tmp_path, extra, *options, inventory=None, connection_env=True):
@@ -66,22 +63,14 @@ def playbook(srv, tmp_path, extra, *options, inventory=None, connection_env=True
     Returns (rc, output)."""
     extra_file = tmp_path / "extra.json"
     extra_file.write_text(json.dumps(extra))
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith("COMET_"))
-    env.update(ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-               ANSIBLE_HOME=str(tmp_path / "ansible-home"), TMPDIR=str(tmp_path))
+    env = dict((k, v) for k, v in ansible_env(tmp_path, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+                                              TMPDIR=str(tmp_path)).items() if not k.startswith("COMET_"))
     if connection_env:
         env.update(COMET_SERVER_URL=srv.url, COMET_ADMIN_USERNAME=ADMIN, COMET_ADMIN_PASSWORD=ADMIN_PASSWORD)
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), PLAYBOOK, "-e", "@" + str(extra_file)]
-    if inventory:
-        cmd += ["-i", str(inventory)]
-    started = time.time()
-    proc = subprocess.run(cmd + list(options), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=600, check=False)
-    print("$ ansible-playbook system_exclusions.yml %s (%.1f s, rc %d)" % (" ".join(options), time.time() - started, proc.returncode))
-    assert ADMIN_PASSWORD not in proc.stdout, "the admin password appears in the playbook output"
-    return proc.returncode, proc.stdout
+    rc, out = run_playbook(PLAYBOOK, "-e", "@" + str(extra_file), *(["-i", str(inventory)] if inventory else []), *options,
+                           env=env, timeout=600, label="system_exclusions.yml " + " ".join(options))
+    assert ADMIN_PASSWORD not in out, "the admin password appears in the playbook output"
+    return rc, out
 
 
 def recap(output):
@@ -283,17 +272,13 @@ def test_preflight_entry_point_needs_no_server(server, tmp_path):
     """For CI on an inventory: the checks alone, against its own argument specification; nothing is called."""
     play = tmp_path / "preflight.yml"
     play.write_text(PREFLIGHT_PLAY)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="0", COMET_SERVER_URL=server.url, COMET_ADMIN_USERNAME=ADMIN,
-               COMET_ADMIN_PASSWORD=ADMIN_PASSWORD)
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(play)]
     good = {"comet_system_exclusions_policy_name": "UNIL", "comet_system_exclusions_extra_regexes": {"linux": ["/srv/tmp/.*"]}}
     bad = dict(good, comet_system_exclusions_extra_regexes={"linux": ["a{1001}"]})
     outputs = []
     for extra in (good, bad):
-        outputs.append(subprocess.run(command + ["-e", json.dumps(extra)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True, timeout=300, check=False))
-    assert outputs[0].returncode == 0, outputs[0].stdout
-    assert outputs[1].returncode != 0 and "comet_system_exclusions_extra_regexes.linux: 'a{1001}'" in outputs[1].stdout
+        outputs.append(run_playbook(str(play), "-e", json.dumps(extra), tmp_path=tmp_path, timeout=300, ANSIBLE_LOCALHOST_WARNING="0",
+                                    ANSIBLE_INVENTORY_UNPARSED_WARNING="0", COMET_SERVER_URL=server.url,
+                                    COMET_ADMIN_USERNAME=ADMIN, COMET_ADMIN_PASSWORD=ADMIN_PASSWORD))
+    assert outputs[0][0] == 0, outputs[0][1]
+    assert outputs[1][0] != 0 and "comet_system_exclusions_extra_regexes.linux: 'a{1001}'" in outputs[1][1]
     assert server.log == []
