@@ -24,6 +24,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "podman"))
 import podman_hosts  # noqa: E402  pylint: disable=wrong-import-position
+import playbook_runner  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEMO = os.path.join(ROOT, "scripts", "demo.sh")
@@ -46,19 +47,11 @@ def run(*args):
     return proc.returncode, proc.stdout
 
 
-def playbook(name, *args):
+def playbook(tmp_path, name, *args):
     """ansible-playbook playbooks/<name> -i inventories/demo on this test's demo, as demo.sh runs site.yml."""
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", NO_COLOR="1", UNIL_DEMO_DIR=DEMO_DIR,
-               CONTAINERS_CONF=os.path.join(ROOT, "tests", "podman", "containers.conf"),
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_RETRY_FILES_ENABLED="0")
-    argv = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", os.path.join(ROOT, "inventories", "demo"),
-            os.path.join(ROOT, "playbooks", name)] + list(args)
-    started = time.time()
-    proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=600, check=False)
-    elapsed = time.time() - started
-    print("$ ansible-playbook playbooks/%s %s: rc %d in %.0f s" % (name, " ".join(args), proc.returncode, elapsed))
-    return proc.returncode, proc.stdout
+    return playbook_runner.run_playbook("-i", os.path.join(ROOT, "inventories", "demo"), os.path.join(ROOT, "playbooks", name),
+                                        *args, tmp_path=tmp_path, timeout=600, label=" ".join(("playbooks/" + name,) + args),
+                                        UNIL_DEMO_DIR=DEMO_DIR)
 
 
 def recap(output):
@@ -172,7 +165,7 @@ def test_a_container_of_that_name_not_made_by_this_demo_is_refused_and_kept():
         run("down")
 
 
-def test_make_demo_up_twice_then_down(booting_neighbour):
+def test_make_demo_up_twice_then_down(booting_neighbour, tmp_path):
     rc, out = run("down")
     assert rc == 0, out
     port = None
@@ -206,13 +199,13 @@ def test_make_demo_up_twice_then_down(booting_neighbour):
 
         # playbooks/configure.yml: the client role's read-only entry point (tasks_from: info) finds each host's
         # device ID and its facts (the play gathers none); on the converged fleet nothing is written
-        rc, configured = playbook("configure.yml")
+        rc, configured = playbook(tmp_path, "configure.yml")
         assert rc == 0, configured[-8000:]
         hosts = recap(configured)
         assert sorted(hosts) == HOSTS and all(h["changed"] == 0 and h["failed"] == 0 for h in hosts.values()), hosts
         assert check_fleet(server_state()) == ids
         # one setting changed and enforced: written on each host's device, the rest as it was
-        rc, configured = playbook("configure.yml", "-e", '{"comet_config_random_delay": 1799, "comet_config_enforce": ["schedule"]}')
+        rc, configured = playbook(tmp_path, "configure.yml", "-e", '{"comet_config_random_delay": 1799, "comet_config_enforce": ["schedule"]}')
         assert rc == 0, configured[-8000:]
         hosts = recap(configured)
         assert sorted(hosts) == HOSTS and all(h["changed"] == 1 and h["failed"] == 0 for h in hosts.values()), hosts
