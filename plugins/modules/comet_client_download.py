@@ -79,18 +79,33 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.unil.backup.plugins.module_utils._comet_api import (CometAdminClient, CometApiError, comet_argument_spec,
-                                                                           error_in_answer)
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
+    CometAdminClient,
+    CometApiError,
+    comet_argument_spec,
+    error_in_answer,
+)
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import api_counters
 
 _VARIANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-def main():
-    argument_spec = comet_argument_spec()
-    argument_spec.update(variant=dict(type="str", required=True), dest=dict(type="path", required=True),
-                         self_address=dict(type="str"))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
+    spec = comet_argument_spec()
+    spec.update(variant=dict(type="str", required=True), dest=dict(type="path", required=True),
+                self_address=dict(type="str"))
+    return spec
+
+
+def constraints():
+    """What the module passes to AnsibleModule beside its options: nothing."""
+    return {}
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     p = module.params
     if not _VARIANT_RE.match(p["variant"]):
         module.fail_json(msg="variant: %r is not an installer variant (like linuxgeneric or macos-arm64)" % p["variant"])
@@ -119,6 +134,10 @@ def main():
             os.unlink(tmp)
     module.exit_json(changed=True, dest=p["dest"], sha256=hashlib.sha256(data).hexdigest(), size=len(data),
                      api=api_counters(client))
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

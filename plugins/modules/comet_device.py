@@ -130,17 +130,23 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
 from ansible_collections.unil.backup.plugins.module_utils._comet_settings import device_view as view, set_device_name
 
 
-def main():
-    argument_spec = comet_device_argument_spec(
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
+    return comet_device_argument_spec(
         name=dict(type="str"),
         allow_duplicate_name=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        **DEVICE_CHOICE
-    )
+
+
+def constraints():
+    """What the module passes to AnsibleModule beside its options: one device, by ID or by name."""
+    return dict(DEVICE_CHOICE)
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     p = module.params
     account = p["account"]
     result = dict(changed=False, refetched=False)
@@ -191,6 +197,10 @@ def main():
         return out
 
     run_device_update(module, account, plan, report, lambda profile, found: view(profile, found["device_id"]), result)
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

@@ -433,6 +433,11 @@ def argument_spec():
     return spec
 
 
+def constraints():
+    """What the module passes to AnsibleModule beside its options: nothing."""
+    return {}
+
+
 def run(module):
     """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
     through module.exit_json / fail_json."""
@@ -472,7 +477,7 @@ def run(module):
 
 
 def main():
-    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True))
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

@@ -333,9 +333,10 @@ def run_system(module, client, result):
         result["diff"] = {"before": system_view(update.before), "after": system_view(update.after)}
 
 
-def main():
-    argument_spec = comet_argument_spec()
-    argument_spec.update(
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
+    spec = comet_argument_spec()
+    spec.update(
         level=dict(type="str", choices=["user", "system"], default="user"),
         account=dict(type="str"),
         device_id=dict(type="str"),
@@ -356,16 +357,25 @@ def main():
         state=dict(type="str", choices=["present", "absent", "exact"], default="present"),
         accent_workaround=dict(type="bool", default=True),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
+    return spec
+
+
+def constraints():
+    """What the module passes to AnsibleModule beside its options: one device and one policy, by ID or by name; a
+    policy for level=system, an account and a device for level=user."""
+    return dict(
         mutually_exclusive=[("device_id", "device_name"), ("policy_id", "policy_name")],
         required_if=[
             ("level", "system", ["policy_id", "policy_name"], True),
             ("level", "user", ["account"]),
             ("level", "user", ["device_id", "device_name"], True),
         ],
-        supports_check_mode=True,
     )
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     p = module.params
     result = dict(changed=False, refetched=False, workarounds={})
     try:
@@ -399,6 +409,10 @@ def main():
         module.fail_json(msg=str(exc), **result)
     result["api"] = api_counters(client)
     module.exit_json(**result)
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

@@ -402,9 +402,10 @@ def read_known_problems(client, report, profiles, limit):
     return report
 
 
-def main():
-    argument_spec = comet_argument_spec()
-    argument_spec.update(
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
+    spec = comet_argument_spec()
+    spec.update(
         accounts=dict(type="list", elements="str", default=[]),
         obsolete_after_months=dict(type="int", default=5),
         obsolete_after_days=dict(type="int"),
@@ -415,7 +416,17 @@ def main():
         read_job_logs=dict(type="bool", default=True),
         max_job_logs=dict(type="int", default=200),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    return spec
+
+
+def constraints():
+    """What the module passes to AnsibleModule beside its options: nothing."""
+    return {}
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     p = module.params
     result = dict(changed=False)
     now = p["now"] if p["now"] is not None else int(time.time())
@@ -451,6 +462,10 @@ def main():
     result.update(report)
     result["api"] = api_counters(client)
     without_gc(module.exit_json, **result)
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

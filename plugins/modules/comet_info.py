@@ -208,16 +208,26 @@ def last_jobs(jobs, backups_only=False, working_only=False):
     }) for d, (key, job) in out.items())
 
 
-def main():
-    argument_spec = comet_argument_spec()
-    argument_spec.update(
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
+    spec = comet_argument_spec()
+    spec.update(
         account=dict(type="str", required=True),
         device_id=dict(type="str"),
         device_name=dict(type="str"),
         jobs=dict(type="bool", default=True),
     )
-    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[("device_id", "device_name")],
-                           supports_check_mode=True)
+    return spec
+
+
+def constraints():
+    """What the module passes to AnsibleModule beside its options: a device by ID or by name, not both."""
+    return dict(mutually_exclusive=[("device_id", "device_name")])
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     p = module.params
     result = dict(changed=False)
     problem = connection_problem(p)
@@ -259,6 +269,10 @@ def main():
     result["devices"] = out
     result["api"] = api_counters(client)
     module.exit_json(**result)
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

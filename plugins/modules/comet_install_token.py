@@ -78,11 +78,22 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import Come
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import api_counters
 
 
-def main():
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
     spec = comet_argument_spec()
     spec.update(account=dict(type="str", required=True), password=dict(type="str", required=True, no_log=True),
                 server=dict(type="str"))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    return spec
+
+
+def constraints():
+    """What the module passes to AnsibleModule beside its options: nothing."""
+    return {}
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     p = module.params
     if not p["account"].strip() or any(ch in p["account"] for ch in "\r\n\t\x00 "):
         module.fail_json(msg="account: %r is not a Comet username" % p["account"])
@@ -97,6 +108,10 @@ def main():
     if not token:
         module.fail_json(msg="Comet Server API create-install-token answered without a Token", api=api_counters(client))
     module.exit_json(changed=True, token=token, expires=int(answer.get("ExpireTime") or 0), api=api_counters(client))
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

@@ -143,18 +143,24 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
 from ansible_collections.unil.backup.plugins.module_utils._comet_settings import item_view as view, set_protected_item
 
 
-def main():
-    argument_spec = comet_device_argument_spec(
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
+    return comet_device_argument_spec(
         item_name=dict(type="str"),
         folders=dict(type="list", elements="str"),
         folders_mode=dict(type="str", choices=["replace", "merge"], default="replace"),
         vault=dict(type="str"),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        **DEVICE_CHOICE
-    )
+
+
+def constraints():
+    """What the module passes to AnsibleModule beside its options: one device, by ID or by name."""
+    return dict(DEVICE_CHOICE)
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     p = module.params
     result = dict(changed=False, refetched=False)
     try:
@@ -173,6 +179,10 @@ def main():
         return dict(view(update.after, found), created=found["created"] if update.changed else [])
 
     run_device_update(module, p["account"], plan, report, view, result)
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

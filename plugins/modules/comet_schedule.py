@@ -206,8 +206,9 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_schedule import
 from ansible_collections.unil.backup.plugins.module_utils._comet_settings import schedule_view as view, set_schedule
 
 
-def main():
-    argument_spec = comet_device_argument_spec(
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
+    return comet_device_argument_spec(
         item_name=dict(type="str"),
         vault=dict(type="str"),
         schedules=dict(type="list", elements="dict", options=dict(
@@ -226,11 +227,16 @@ def main():
         retry_count=dict(type="int"),
         retry_delay=dict(type="str"),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        **DEVICE_CHOICE
-    )
+
+
+def constraints():
+    """What the module passes to AnsibleModule beside its options: one device, by ID or by name."""
+    return dict(DEVICE_CHOICE)
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     p = module.params
     result = dict(changed=False, refetched=False)
     problem = connection_problem(p)
@@ -258,6 +264,10 @@ def main():
                     event_triggers=rule.get("EventTriggers") or {})
 
     run_device_update(module, p["account"], plan, report, view, result)
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

@@ -57,8 +57,19 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_api import Come
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import api_counters
 
 
-def main():
-    module = AnsibleModule(argument_spec=comet_argument_spec(), supports_check_mode=True)
+def argument_spec():
+    """The module's options (also validated in the controller by its action plugin, plugins/action)."""
+    return comet_argument_spec()
+
+
+def constraints():
+    """What the module passes to AnsibleModule beside its options: nothing."""
+    return {}
+
+
+def run(module):
+    """The module's work, given an AnsibleModule or the controller's stand-in for one (plugins/plugin_utils); exits
+    through module.exit_json / fail_json."""
     client = CometAdminClient.from_module(module)
     try:
         answer = client.server_version()
@@ -68,6 +79,10 @@ def main():
     if not version:
         module.fail_json(msg="Comet Server API meta/version answered without a Version", api=api_counters(client))
     module.exit_json(changed=False, version=version, api=api_counters(client))
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **constraints()))
 
 
 if __name__ == "__main__":

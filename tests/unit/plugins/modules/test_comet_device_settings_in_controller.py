@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from ansible.module_utils import _internal as module_internal
 from ansible_collections.unil.backup.plugins.modules import comet_device_settings
 from ansible_collections.unil.backup.plugins.plugin_utils._controller_module import run_in_controller
 from ansible_collections.unil.backup.tests.unit.plugins.modules import test_comet_modules as module_tests
@@ -115,7 +116,7 @@ def test_bad_options_fail_before_any_request(server, args, message):
     result = run_in_controller(comet_device_settings.argument_spec(), called.append,
                                dict(args, server_url=server.url, admin_username=ADMIN, admin_password=ADMIN_PASSWORD))
     assert result["failed"] and message in result["msg"], result["msg"]
-    assert called == [] and result["changed"] is False
+    assert called == [] and not result.get("changed")
     assert ADMIN_PASSWORD not in json.dumps(result)
 
 
@@ -137,15 +138,24 @@ def test_warnings_and_check_mode(server, tmp_path, capsys):
     assert json.dumps(server.state.get_profile(ACCOUNT), sort_keys=True) == before
 
 
-def test_validation_warnings_are_returned():
-    """What AnsibleModule's validation warns about (an option given with its alias, a deprecated option) reaches the
-    result as warnings, as it would from the module."""
+@pytest.mark.parametrize("controller", [False, True], ids=["module process", "controller"])
+def test_validation_warnings_are_reported(controller, monkeypatch, capsys):
+    """What AnsibleModule's validation warns about (an option given with its alias, a deprecated option) goes through
+    ansible.module_utils.common.warnings as from the module: in a module process into the result's warnings (only
+    those of this call), in the controller (its action plugin) displayed at once, never lost."""
+    monkeypatch.setattr(module_internal, "is_controller", controller)
     spec = dict(name=dict(type="str", aliases=["label"]),
                 old=dict(type="str", removed_in_version="9.0.0", removed_from_collection="unil.backup"))
+    capsys.readouterr()
     result = run_in_controller(spec, lambda module: module.exit_json(name=module.params["name"]),
                                dict(name="a", label="b", old="x"))
     assert not result.get("failed"), result
-    assert "Both option name and its alias label are set." in result["warnings"], result
-    assert any("old" in w and "deprecated" in w for w in result["warnings"]), result
+    if controller:
+        assert "warnings" not in result, result
+        shown = capsys.readouterr().err.replace("\n", " ")
+    else:
+        shown = " | ".join(result["warnings"])
+        assert "Both option name and its alias label are set." in result["warnings"], result
+    assert "Both option name and its alias label are set." in shown and "Param 'old' is deprecated" in shown, shown
     quiet = run_in_controller(spec, lambda module: module.exit_json(), dict(name="a"))
     assert "warnings" not in quiet, quiet
