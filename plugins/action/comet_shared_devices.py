@@ -18,6 +18,7 @@ ARGUMENT_SPEC = dict(
     identity_var=dict(type="str", default="comet_client_device_id"),
     allow_var=dict(type="str", default="comet_client_allow_shared_device_id"),
     keys=dict(type="list", elements="str", default=list(_comet_identity.IDENTITY_KEYS)),
+    assume_new_identity=dict(type="list", elements="str", default=[]),
 )
 
 
@@ -48,8 +49,12 @@ class ActionModule(ActionBase):
                 identities[host] = variables.get(args["identity_var"]) if args["identity_var"] in variables else None
                 if args["allow_var"] in variables and _truthy(variables.get(args["allow_var"])):
                     allowed.append(host)
+        if args["assume_new_identity"]:
+            identities = _comet_identity.assume_new_identity(identities, args["assume_new_identity"])
         refusals, groups = _comet_identity.refusals(identities, allowed, tuple(args["keys"]))
-        result.update(changed=False, refusals=refusals, groups=groups, hosts=len(identities))
+        reidentify = _comet_identity.reidentify_hosts(groups, identities, allowed)
+        result.update(changed=False, refusals=refusals, groups=groups, hosts=len(identities), reidentify=reidentify,
+                      reidentify_notes=_comet_identity.reidentify_notes(groups, reidentify))
         return result
 
 

@@ -36,6 +36,10 @@ def comet_client_windows_uninstall_args(remove_credentials=True):
     return cw.uninstall_arguments(bool(remove_credentials))
 
 
+def comet_client_windows_new_entropy(dummy=None):
+    return cw.new_entropy()
+
+
 def comet_client_windows_return_code(rc, expected=None):
     return cw.return_code_meaning(rc, cw.DEFAULT_EXPECTED_RCS if expected is None else list(expected))
 
@@ -45,6 +49,7 @@ class FilterModule(object):
         return {
             "comet_client_windows_facts": comet_client_windows_facts,
             "comet_client_windows_install_args": comet_client_windows_install_args,
+            "comet_client_windows_new_entropy": comet_client_windows_new_entropy,
             "comet_client_windows_probe_params": comet_client_windows_probe_params,
             "comet_client_windows_return_code": comet_client_windows_return_code,
             "comet_client_windows_uninstall_args": comet_client_windows_uninstall_args,

@@ -11,7 +11,10 @@ The meaning of ``backup-tool`` output (version, device ID, login codes) is _come
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _comet_identity
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
 
 # The installer's fixed names (Comet docs, appendix "Registry keys" and installation page).
@@ -34,6 +37,20 @@ DEFAULT_EXPECTED_RCS = (0, REBOOT_REQUIRED_RC)
 MAX_WAIT_LOGIN = 600
 # the probe's coarse filter of CrashPlan's Uninstall entries (the exact rule is _crashplan.is_crashplan_name)
 CRASHPLAN_NAME_PATTERN = "CrashPlan|Code42"
+# Under SETTINGS_KEY, inputs of the device ID (../shared/notes/comet.md, "Device identity": APX); the one to set on a
+# cloned machine, before the client first starts, is ENTROPY_VALUE.
+ENTROPY_VALUE = "DeviceIdentificationEntropy"
+HARDWARE_ID_OVERRIDE_VALUE = "DeviceIdentificationHardwareIDOverride"
+# The Windows installation's own ID (reported, not compared: not an input of the client)
+CRYPTOGRAPHY_KEY = "SOFTWARE\\Microsoft\\Cryptography"
+
+
+def new_entropy(random_bytes=None):
+    """The registry value that gives a cloned Windows machine a device ID of its own: a random
+    DeviceIdentificationEntropy (REG_SZ, 32 hex digits) under HKLM\\SETTINGS_KEY, set before the client first starts.
+    Returns {path, name, data, type} for ansible.windows.win_regedit."""
+    data = (random_bytes if random_bytes is not None else os.urandom(16)).hex()
+    return {"path": "HKLM:\\" + SETTINGS_KEY, "name": ENTROPY_VALUE, "data": data, "type": "string"}
 
 
 def probe_parameters(install_dir_hint="", wait_login=0):
@@ -54,6 +71,8 @@ def probe_parameters(install_dir_hint="", wait_login=0):
         "CrashPlanServiceNames": list(cp.WINDOWS_SERVICES),
         "CrashPlanProcessNames": list(cp.WINDOWS_PROCESSES),
         "CrashPlanNamePattern": CRASHPLAN_NAME_PATTERN,
+        "IdentityValueNames": [ENTROPY_VALUE, HARDWARE_ID_OVERRIDE_VALUE],
+        "CryptographyKey": CRYPTOGRAPHY_KEY,
     }
 
 
@@ -148,6 +167,10 @@ def probe_facts(raw, install_dir_hint="", crashplan_archives=None, crashplan_log
     if crashplan_raw is not None:
         out["crashplan"] = cp.windows_facts(crashplan_raw, log_dir, archives)
         out["probed"]["crashplan_log_dir"] = log_dir
+    found = _dict(raw.get("identity"))
+    identity = _comet_identity.windows_identity(dict(settings, MachineGuid=_text(found.get("MachineGuid"))))
+    identity["product_uuid"] = _text(found.get("ProductUuid")).lower()
+    out["identity"] = identity
     return out
 
 

@@ -48,7 +48,18 @@ options:
     description: Which identity values count (placeholders such as an all-zero hardware UUID never do).
     type: list
     elements: str
-    default: [device_id, machine_id, product_uuid, platform_uuid, machine_guid, ssh_host_key]
+    default: [device_id, machine_id, product_uuid, platform_uuid, ssh_host_key, entropy, hardware_id_override]
+  assume_new_identity:
+    description:
+      - Hosts to compare as if they had been given a new identity already (check mode - what the comparison would
+        find once role C(unil.backup.comet_client) has re-identified them).
+    type: list
+    elements: str
+    default: []
+notes:
+  - Two hosts are grouped when they report one device ID, or when they share an identity input and at least one of
+    them has no client yet. Two installed clients with distinct device IDs are distinct devices whatever their inputs.
+  - The Windows MachineGuid is not compared - it is not one of the client's inputs.
 """
 
 EXAMPLES = r"""
@@ -73,6 +84,17 @@ groups:
   returned: always
   type: list
   elements: dict
+reidentify:
+  description:
+    - The hosts that need an identity of their own - in each group, one host keeps the identity (the first whose
+      client is installed, else the first), every other host without a client is listed.
+  returned: always
+  type: list
+  elements: str
+reidentify_notes:
+  description: For each host of RV(reidentify), why it needs an identity of its own (what it shared, with whom).
+  returned: always
+  type: dict
 hosts:
   description: How many hosts were compared.
   returned: always

@@ -19,6 +19,9 @@ description:
     O(profile_identifier), whether the Full Disk Access (PPPC) configuration profile is installed; with O(os_version),
     the macOS version.
   - With O(crashplan), the Code42 CrashPlan detection and removal plan of M(unil.backup.crashplan_facts).
+  - With O(identity), what the Comet client derives its device ID from - on Linux the machine ID, the DMI product
+    UUID (where readable) and the SSH host key fingerprints; on macOS the platform UUID and the SSH host keys - so
+    that hosts installed from one image are found before the client is installed on them.
 author:
   - UNIL Ci (Centre informatique) backup team (!UNKNOWN)
 extends_documentation_fragment:
@@ -111,6 +114,13 @@ options:
         host in one round trip instead of two (the facts, then this probe).
     type: bool
     default: false
+  identity:
+    description:
+      - Also return RV(identity), the inputs the Comet client derives its device ID from. Read-only - a few small
+        files on Linux, one C(ioreg) call on macOS. Role C(unil.backup.comet_client) compares them across the hosts
+        of the play before it installs anything (action M(unil.backup.comet_shared_devices)).
+    type: bool
+    default: false
   crashplan:
     description:
       - Also detect CrashPlan and plan its removal (as M(unil.backup.crashplan_facts) does), in the same round trip.
@@ -159,6 +169,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+identity:
+  description:
+    - The identity inputs - C(machine_id), C(dbus_machine_id) (only when it differs), C(product_uuid) and
+      C(ssh_host_key) (SHA256 fingerprints) on Linux; C(platform_uuid) and C(ssh_host_key) on macOS.
+  returned: when O(identity) is true
+  type: dict
 ansible_facts:
   description: The facts of C(ansible.builtin.setup)'s C(min) subset, as that module returns them.
   returned: when O(gather_facts) is true
@@ -234,6 +250,7 @@ from ansible.module_utils.facts import ansible_collector, default_collectors
 from ansible.module_utils.facts.namespace import PrefixFactNamespace
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _comet_identity
 from ansible_collections.unil.backup.plugins.module_utils import _comet_macos as cm
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan_host
@@ -298,6 +315,14 @@ def macos_state(module, labels, profile_identifier, os_version):
     return services, macos
 
 
+def identity_state(module):
+    """The identity inputs of the Comet device ID (module_utils/_comet_identity.py); read-only."""
+    if platform.system() == "Darwin":
+        rc, out, dummy = module.run_command(["/usr/sbin/ioreg", "-rd1", "-c", "IOPlatformExpertDevice"])
+        return _comet_identity.macos_identity(out if rc == 0 else "")
+    return _comet_identity.linux_identity()
+
+
 # The macOS form of the options (O(macos)) and the top-level options it replaces on a Mac.
 MACOS_OPTIONS = dict(
     backup_tool=dict(type="path", required=True),
@@ -349,6 +374,7 @@ def main():
             os_version=dict(type="bool", default=False),
             macos=dict(type="dict", options=MACOS_OPTIONS),
             gather_facts=dict(type="bool", default=False),
+            identity=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -371,6 +397,8 @@ def main():
                   unit=unit_state(module, p["unit_path"], p["unit_name"]), services=services, macos=macos)
     if p["gather_facts"]:
         result["ansible_facts"] = min_facts(module)
+    if p["identity"]:
+        result["identity"] = identity_state(module)
     if p["crashplan"]:
         try:
             result["crashplan"] = _crashplan_host.gather_facts(module.run_command, p["crashplan_archives"], p["crashplan_uninstaller"])

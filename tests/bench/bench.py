@@ -498,14 +498,22 @@ def main(argv=None):
     parser.add_argument("--fleet-jobs", type=int, help="backup jobs stored for that fleet (default 100 per device)")
     parser.add_argument("--fleet-report-only", action="store_true", help="only the fleet-report figure (no demo, no podman)")
     parser.add_argument("--fleet-profile", action="store_true", help="print the module's cProfile in the fleet-report figure")
+    parser.add_argument("--scale-hosts", type=int, nargs="*",
+                        help="controller-side scale run of role comet_config over generated inventories of these sizes "
+                             "(default 100 400, 10 20 with --smoke; none skips it)")
+    parser.add_argument("--scale-only", action="store_true", help="only the scale figure (no demo, no podman)")
     parser.add_argument("--fleet-state-file", help="write the generated fleet's state there and serve it from that file")
     args = parser.parse_args(argv)
     if args.fleet_devices is None:
         args.fleet_devices = 200 if args.smoke else 10000
     if args.fleet_devices < 0 or (args.fleet_report_only and args.fleet_devices < 1):
         parser.error("--fleet-devices must be at least 1 (0 skips the figure, not with --fleet-report-only)")
+    if args.scale_hosts is None:
+        args.scale_hosts = [10, 20] if args.smoke else [100, 400]
     if args.fleet_report_only:
         return fleet_figure(args)
+    if args.scale_only:
+        return scale_figure(args)
     if args.smoke:
         args.runs, args.skip_forks = 1, True
     if args.runs < 1 or args.forks < 1:
@@ -521,6 +529,8 @@ def main(argv=None):
         return 1
     print(report(bench, res))
     if args.fleet_devices and fleet_figure(args, number=5) != 0:
+        return 1
+    if args.scale_hosts and scale_figure(args) != 0:
         return 1
     print("bench done in %.0f s" % (time.monotonic() - started))
     return 0
@@ -543,6 +553,22 @@ def fleet_figure(args, number=1):
     print("   load average %.1f at the end, %d CPUs; fleet figure done in %.0f s"
           % (os.getloadavg()[0], os.cpu_count() or 0, time.monotonic() - started))
     return 0
+
+
+def scale_figure(args):
+    """The controller-side scale run (scale_bench.py): role comet_config over generated inventories; 0 when measured."""
+    import scale_bench  # pylint: disable=import-outside-toplevel  # tests/bench is the script's directory
+    started = time.monotonic()
+    results = []
+    for hosts in args.scale_hosts:
+        say("scale: role comet_config over %d generated hosts (first converge, then no-op)" % hosts)
+        results.append(scale_bench.measure(hosts, forks=args.forks, work=os.path.join(args.log_dir, "scale-%d" % hosts),
+                                           say=say))
+    print("")
+    scale_bench.report(results, scale_bench.identity_figure(200 if args.smoke else 10000))
+    print("   load average %.1f at the end, %d CPUs; scale figure done in %.0f s"
+          % (os.getloadavg()[0], os.cpu_count() or 0, time.monotonic() - started))
+    return 0 if all(fig[label]["rc"] == 0 for fig in results for label in ("first", "noop")) else 1
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ param (
     [Parameter(Mandatory = $true)][string]$LoginCodePattern,
     [string[]]$CrashPlanServiceNames = @(),
     [string[]]$CrashPlanProcessNames = @(),
-    [string]$CrashPlanNamePattern = ''
+    [string]$CrashPlanNamePattern = '',
+    [string[]]$IdentityValueNames = @(),
+    [string]$CryptographyKey = ''
 )
 
 $Ansible.Changed = $false
@@ -79,7 +81,13 @@ function Invoke-BackupTool {
 }
 
 $uninstall = Read-MachineKey -RelativePath $UninstallKey -ValueNames @('DisplayVersion', 'DisplayName', 'UninstallString', 'InstallLocation')
-$settings = Read-MachineKey -RelativePath $SettingsKey -ValueNames @('InstallDirectory', 'DeviceIdentificationID')
+# DeviceIdentificationEntropy and DeviceIdentificationHardwareIDOverride: inputs of the device ID (cloned machines)
+$settings = Read-MachineKey -RelativePath $SettingsKey -ValueNames (@('InstallDirectory', 'DeviceIdentificationID') +
+    $IdentityValueNames)
+# What tells imaged machines apart, compared on the controller: the Windows installation's MachineGuid (reported) and
+# the hardware UUID (SMBIOS), which cloned virtual machines may share.
+$cryptography = if ($CryptographyKey) { Read-MachineKey -RelativePath $CryptographyKey -ValueNames @('MachineGuid') } else { $null }
+$productUuid = try { [string](Get-CimInstance -ClassName Win32_ComputerSystemProduct -ErrorAction Stop).UUID } catch { '' }
 
 # InstallDirectory is authoritative (Comet docs, appendix); then the Uninstall key's InstallLocation; then the role's
 # comet_client_windows_install_dir.
@@ -230,4 +238,8 @@ $Ansible.Result = [ordered]@{
     reboot_pending = $rebootPending
     os_version = [System.Environment]::OSVersion.Version.ToString()
     crashplan = $crashPlan
+    identity = [ordered]@{
+        MachineGuid = $(if ($cryptography) { $cryptography.MachineGuid } else { '' })
+        ProductUuid = $productUuid
+    }
 }

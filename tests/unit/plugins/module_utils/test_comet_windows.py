@@ -24,10 +24,15 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
 PROBE_SCRIPT = os.path.join(ROOT, "roles", "comet_client", "files", "windows_comet_probe.ps1")
 
 
+NO_IDENTITY = {"machine_guid": "", "entropy": "", "hardware_id_override": "", "product_uuid": ""}
+
+
 @pytest.mark.parametrize("case", CASES["probes"], ids=[c["id"] for c in CASES["probes"]])
 def test_probe_facts(case):
-    assert cw.probe_facts(case["raw"], case["hint"]) == case["expected"]
-    assert F["comet_client_windows_facts"](case["raw"], case["hint"]) == case["expected"]
+    # the identity inputs (cloned machines): none in these samples unless the case names them
+    expected = dict(case["expected"], identity=case["expected"].get("identity", NO_IDENTITY))
+    assert cw.probe_facts(case["raw"], case["hint"]) == expected
+    assert F["comet_client_windows_facts"](case["raw"], case["hint"]) == expected
 
 
 @pytest.mark.parametrize("case", CASES["probes"], ids=[c["id"] for c in CASES["probes"]])
@@ -97,6 +102,8 @@ def test_probe_parameters():
         "CrashPlanServiceNames": ["CrashPlanService", "Code42Service"],
         "CrashPlanProcessNames": ["CrashPlanDesktop", "CrashPlanTray", "CrashPlanService", "Code42Service", "Code42"],
         "CrashPlanNamePattern": "CrashPlan|Code42",
+        "IdentityValueNames": ["DeviceIdentificationEntropy", "DeviceIdentificationHardwareIDOverride"],
+        "CryptographyKey": "SOFTWARE\\Microsoft\\Cryptography",
     }
     assert F["comet_client_windows_probe_params"]("C:\\x")["WaitLoginSeconds"] == 0
     with pytest.raises(AnsibleFilterError, match="wait_login: 601 is not between 0 and 600"):
