@@ -85,8 +85,8 @@ def _write(tmp_path, srv):
 def test_in_the_worker_and_as_a_module_with_an_environment(comet_standin, run_playbook, tmp_path):
     srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD})
     srv.state.add_user("lab", USER_PASSWORD)
-    srv.state.add_device("lab", "dev-1", "pc-1", platform={"os": "linux", "distribution": "Debian 12", "arch": "amd64",
-                                                          "version": "", "build": ""}, client_version="24.6.0", online=True)
+    linux = {"os": "linux", "distribution": "Debian 12", "arch": "amd64", "version": "", "build": ""}
+    srv.state.add_device("lab", "dev-1", "pc-1", platform=linux, client_version="24.6.0", online=True)
     inventory, play, secrets = _write(tmp_path, srv)
     rc, out = run_playbook("-i", inventory, "-e", "@%s" % secrets, play, "-vvv")
     assert rc == 0, out
