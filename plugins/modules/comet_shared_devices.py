@@ -33,8 +33,8 @@ options:
     elements: str
   identities:
     description:
-      - The identities to compare, as C({host: identity}), instead of reading O(identity_var) of each host. An identity
-        is a device ID (a string) or a dict with any of the keys of O(keys) (a value or a list of values).
+      - "The identities to compare, as C({host: identity}), instead of reading O(identity_var) of each host. An identity
+        is a device ID (a string) or a dict with any of the keys of O(keys) (a value or a list of values)."
     type: dict
   identity_var:
     description: The variable of each host that holds its identity (a device ID or a dict as in O(identities)).
