@@ -114,7 +114,28 @@ def check_name(value, option, max_length=MAX_NAME_LENGTH):
         raise CometInputError(option, "contains a control character")
     if any("\ud800" <= c <= "\udfff" for c in value):
         raise CometInputError(option, "contains an invalid character (a lone surrogate)")
+    invisible = invisible_characters(value)
+    if invisible:
+        raise CometInputError(option, "contains %s: a name that looks like another would name two things alike "
+                                      "(write it with visible characters only)" % invisible)
+    if all(unicodedata.category(c) in _COMBINING for c in value):
+        raise CometInputError(option, "is made of combining marks only (nothing visible)")
     return value
+
+
+# Unicode categories a name must not contain: format characters (zero-width space U+200B, byte order mark U+FEFF,
+# right-to-left override U+202E...), line and paragraph separators; and a name of combining marks only shows nothing.
+_INVISIBLE = ("Cc", "Cf", "Zl", "Zp")
+_COMBINING = ("Mn", "Mc", "Me")
+
+
+def invisible_characters(value):
+    """'' or a description of the invisible characters of ``value`` (their code points and names)."""
+    found = []
+    for char in value:
+        if unicodedata.category(char) in _INVISIBLE and char not in found:
+            found.append(char)
+    return ", ".join("U+%04X %s" % (ord(c), unicodedata.name(c, "(unnamed)")) for c in found[:5])
 
 
 def normalize_folder(path, os_name, option="folders"):
@@ -129,10 +150,42 @@ def normalize_folder(path, os_name, option="folders"):
         if os_name == "windows" and path.startswith("/"):
             raise CometInputError(option, "%r is not a Windows path (the device runs Windows)" % path)
         raise CometInputError(option, "%r is not an absolute %s path" % (path, os_name))
+    path = resolve_dot_segments(path, os_name)
     stripped = path.rstrip("/\\") if os_name == "windows" else path.rstrip("/")
     if not stripped or (os_name == "windows" and re.match(r"^[A-Za-z]:$", stripped)):
         return path
     return stripped
+
+
+def resolve_dot_segments(path, os_name):
+    """``path`` with its ``.`` and ``..`` segments resolved and repeated separators collapsed, as the client would
+    read it (/home/./user -> /home/user, /home/../../etc -> /etc, C:/Users/../Windows -> C:/Windows); the separators
+    as written. A path without such segments is returned unchanged."""
+    separators = "/\\" if os_name == "windows" else "/"
+    split = re.split("[%s]" % re.escape(separators), path)
+    if not any(part in (".", "..") for part in split[1:]) and "" not in split[1:-1]:
+        return path
+    separator = next((c for c in path if c in separators), "/")
+    if os_name == "windows" and path[:2] in ("\\\\", "//"):       # \\server\share\...: the share is the root
+        head, rest = split[:4], split[4:]
+        root = separator * 2 + separator.join(head[2:4])
+    elif os_name == "windows":                                 # C:\...
+        head, rest = split[:1], split[1:]
+        root = head[0]
+    else:
+        rest = split[1:]
+        root = ""
+    parts = []
+    for part in rest:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    trailing = separator if path[-1:] and path[-1] in separators and parts else ""
+    return root + separator + separator.join(parts) + trailing
 
 
 def deterministic_guid(*parts):
