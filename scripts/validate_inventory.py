@@ -24,6 +24,7 @@ Every error names the file (where known), the host or group and the variable; ex
 from __future__ import annotations
 
 import argparse
+import binascii
 import difflib
 import glob
 import json
@@ -31,6 +32,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 
 import yaml
 
@@ -44,6 +46,42 @@ INTERNAL = {"unil_backup_hosts", "unil_backup_remove_crashplan", "comet_client_h
             "fleet_report_hosts"}
 INTERNAL_PREFIXES = ("unil_demo_",)  # inventories/demo/group_vars/all.yml
 VARS_EXTENSIONS = ("", ".yml", ".yaml", ".json")
+# Facts a role sets from the machine: in an inventory they would name one device for every host they reach.
+FACTS = {
+    "comet_client_device_id": "is the fact comet_client sets from the machine (backup-tool info device-id), not an "
+                              "inventory variable: remove it; to name one host's device, set comet_config_device_id in "
+                              "host_vars/<host>.yml",
+}
+# Names and IDs: text, never a YAML number (0042 reads as the octal number 34).
+TEXT_VARS = ("comet_config_device_name", "comet_client_device_name", "comet_client_username", "comet_config_account",
+             "comet_config_device_id", "comet_client_device_id")
+MISSPELT_DISTANCE = 2  # a name this close to a role variable (edits, after lower-casing) is a misspelling of it
+
+
+def edit_distance(left, right, limit):
+    """Levenshtein distance of two strings, or limit + 1 once it exceeds limit."""
+    previous = list(range(len(right) + 1))
+    for i, char in enumerate(left, 1):
+        current = [i]
+        for j, other in enumerate(right, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def _named(hosts, limit=10):
+    shown = ", ".join(str(host) for host in hosts[:limit])
+    return shown + (" and %d more" % (len(hosts) - limit) if len(hosts) > limit else "")
+
+
+def _vars_suffix(rel):
+    """What follows the host's name in a host_vars path (".yml", "/main.yml")."""
+    parts = rel.split(os.sep)
+    if len(parts) == 2:
+        return os.path.splitext(parts[1])[1]
+    return "/" + "/".join(parts[2:])
 
 
 def _collection_importable():
@@ -62,16 +100,56 @@ class VaultValue(object):
     """An inline !vault value, as read by the file scan (never decrypted)."""
 
 
+class YamlInt(int):
+    """An int as YAML read it, with the text written (0042 reads as the octal number 34)."""
+    source = ""
+
+
+class YamlFloat(float):
+    source = ""
+
+
+def _number(cls, construct):
+    def build(loader, node):
+        value = cls(construct(loader, node))
+        value.source = node.value
+        return value
+    return build
+
+
 class _Loader(yaml.SafeLoader):
     pass
 
 
 _Loader.add_constructor("!vault", lambda loader, node: VaultValue())
 _Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+_Loader.add_constructor("tag:yaml.org,2002:int", _number(YamlInt, yaml.SafeLoader.construct_yaml_int))
+_Loader.add_constructor("tag:yaml.org,2002:float", _number(YamlFloat, yaml.SafeLoader.construct_yaml_float))
 
 
 def is_vault_text(text):
     return text.lstrip().startswith("$ANSIBLE_VAULT;")
+
+
+_VAULT_HEADER = re.compile(r"^\$ANSIBLE_VAULT;(1\.1;AES256|1\.2;AES256;[^;\s]+)$")
+
+
+def vault_problem(text):
+    """Why a vault text (a whole file, or an inline !vault value) is not vault data Ansible can decrypt, without any
+    vault secret: the header, then hex of salt, HMAC and ciphertext (a whole number of AES blocks). None when sound."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    if not lines or not _VAULT_HEADER.match(lines[0]):
+        return ("its header %r is not one ansible-vault writes ($ANSIBLE_VAULT;1.1;AES256 or "
+                "$ANSIBLE_VAULT;1.2;AES256;<vault id>)" % (lines[0][:40] if lines else ""))
+    body = "".join(lines[1:])
+    try:
+        parts = binascii.unhexlify(body).split(b"\n")
+        salt, hmac, ciphertext = [binascii.unhexlify(part) for part in parts] if len(parts) == 3 else (b"", b"", b"")
+    except (binascii.Error, ValueError):
+        return "its content after the header is not the hexadecimal text ansible-vault writes (damaged or cut)"
+    if not salt or len(hmac) != 32 or not ciphertext or len(ciphertext) % 16:
+        return "its content after the header is not a salt, an HMAC and whole AES blocks (damaged or cut)"
+    return None
 
 
 def is_template(value):
@@ -136,11 +214,29 @@ def secret_ok(value):
     return False
 
 
+def first_line(exc):
+    """An exception as one line: its type and the first line of its message (a parser's context may show a
+    secret on the next lines)."""
+    lines = str(exc).strip().splitlines()
+    return "%s%s" % (type(exc).__name__, ": " + lines[0][:200] if lines else "")
+
+
 class Definition(object):
     """One variable as written in one file: which file, which group or host, its name and value."""
 
     def __init__(self, file, entity, name, value):
         self.file, self.entity, self.name, self.value = file, entity, name, value
+
+
+class Scan(object):
+    """What the files of an inventory say, read file by file: definitions, vault files, the errors of the files
+    themselves (YAML, vault, duplicate keys), the other YAML documents, and where each host is listed."""
+
+    def __init__(self):
+        self.definitions, self.vault_files, self.errors, self.others = [], [], [], []
+        self.host_files = {}  # host: [files of the inventory listing it]
+        self.host_vars = {}  # host: [its host_vars files]
+        self.broken = set()  # absolute paths Ansible must not read (their errors are reported here)
 
 
 def _vars_entity(rel):
@@ -157,57 +253,171 @@ def _vars_entity(rel):
     return None
 
 
-def _inventory_definitions(rel, data, out):
-    """Definitions from a YAML inventory (all: {hosts, vars, children})."""
+def _inventory_definitions(rel, data, scan):
+    """Definitions from a YAML inventory (all: {hosts, vars, children}), and where each host is listed."""
+    seen = set()
+
     def group(name, body):
-        if not isinstance(body, dict):
+        if not isinstance(body, dict) or id(body) in seen:
             return
-        for var, value in (body.get("vars") or {}).items():
-            out.append(Definition(rel, ("group", name), str(var), value))
-        for host, hvars in (body.get("hosts") or {}).items():
-            for var, value in (hvars or {}).items() if isinstance(hvars, dict) else ():
-                out.append(Definition(rel, ("host", str(host)), str(var), value))
-        for child, cbody in (body.get("children") or {}).items():
+        seen.add(id(body))
+        for var, value in _mapping(body.get("vars")).items():
+            scan.definitions.append(Definition(rel, ("group", name), str(var), value))
+        for host, hvars in _mapping(body.get("hosts")).items():
+            scan.host_files.setdefault(str(host), [])
+            if rel not in scan.host_files[str(host)]:
+                scan.host_files[str(host)].append(rel)
+            for var, value in _mapping(hvars).items():
+                scan.definitions.append(Definition(rel, ("host", str(host)), str(var), value))
+        for child, cbody in _mapping(body.get("children")).items():
             group(str(child), cbody)
     for name, body in data.items():
         group(str(name), body)
 
 
-def scan_files(inventory):
-    """Read every file of the inventory: (definitions, vault files, errors). Vault files are not opened further."""
-    definitions, vault_files, errors, others = [], [], [], []
-    for path in sorted(glob.glob(os.path.join(inventory, "**", "*"), recursive=True)):
-        if not os.path.isfile(path) or any(p.startswith(".") for p in os.path.relpath(path, inventory).split(os.sep)):
-            continue
-        rel = os.path.relpath(path, inventory)
+def _mapping(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _place(path):
+    """(entity, variable) of a key path in a YAML inventory (all.children.g.hosts.h.var...)."""
+    entity, var = ("group", str(path[0])) if path else None, None
+    i = 1
+    while i + 1 < len(path):
+        if path[i] == "children":
+            entity, i = ("group", str(path[i + 1])), i + 2
+        elif path[i] == "hosts":
+            return ("host", str(path[i + 1])), (str(path[i + 2]) if i + 2 < len(path) else None)
+        elif path[i] == "vars":
+            return entity, str(path[i + 1])
+        else:
+            break
+    return entity, var
+
+
+def _walk_nodes(node, path, found, seen):
+    """Duplicate keys and inline !vault values of a composed YAML document, each with its key path."""
+    if id(node) in seen:  # an alias: its anchor's node is walked once
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        keys = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key != "<<":
+                if key in keys:
+                    found.append(("duplicate", path, key, (keys[key], key_node.start_mark.line + 1)))
+                keys.setdefault(key, key_node.start_mark.line + 1)
+            _walk_nodes(value_node, path + [key if key is not None else "?"], found, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk_nodes(item, path + [index], found, seen)
+    elif isinstance(node, yaml.ScalarNode) and node.tag == "!vault":
+        problem = vault_problem(node.value)
+        if problem:
+            found.append(("vault", path, None, problem))
+
+
+def _yaml_error(exc):
+    mark = getattr(exc, "problem_mark", None)
+    problem = str(getattr(exc, "problem", None) or "").strip()
+    where = " (line %d)" % (mark.line + 1) if mark else ""
+    if "undefined alias" in problem:
+        return ("not valid YAML%s: %s - an alias (*name) only refers to an anchor (&name) of the same file: write the "
+                "value here, or refer to the variable as \"{{ other_variable }}\"" % (where, problem))
+    return "not valid YAML%s%s" % (where, ": " + problem.splitlines()[0] if problem else "")
+
+
+def _scan_file(path, rel, scan):
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        scan.errors.append(Error(rel, None, None, "cannot be read (%s)" % type(exc).__name__))
+        return
+    entity = _vars_entity(rel)
+    if entity is not None and entity[0] == "host":
+        scan.host_vars.setdefault(entity[1], []).append(rel)
+    yaml_file = entity is not None or os.path.splitext(rel)[1] in (".yml", ".yaml", ".json")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        if yaml_file:
+            scan.broken.add(path)
+            scan.errors.append(Error(rel, "%s %s" % entity if entity else None, None,
+                                     "not UTF-8 text (a binary file?): Ansible cannot read it; remove it or write it "
+                                     "again as YAML"))
+        return
+    if is_vault_text(text):
+        scan.vault_files.append(rel)
+        problem = vault_problem(text)
+        if problem:
+            scan.broken.add(path)
+            scan.errors.append(Error(rel, "%s %s" % entity if entity else None, None,
+                                     "a vault file that Ansible cannot decrypt: %s; encrypt the clear text again "
+                                     "(ansible-vault encrypt %s)" % (problem, rel)))
+        return
+    if not yaml_file:
+        return
+    try:
+        loader = _Loader(text)
         try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError):
-            continue
-        if is_vault_text(text):
-            vault_files.append(rel)
-            continue
-        entity = _vars_entity(rel)
-        if entity is None and os.path.splitext(rel)[1] not in (".yml", ".yaml", ".json"):
-            continue
-        try:
-            data = yaml.load(text, Loader=_Loader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            errors.append(Error(rel, None, None, "not valid YAML%s" % (" (line %d)" % (mark.line + 1) if mark else "")))
-            continue
+            node = loader.get_single_node()
+            found = []
+            if node is not None:
+                _walk_nodes(node, [], found, set())
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        scan.broken.add(path)
+        scan.errors.append(Error(rel, "%s %s" % entity if entity else None, None, _yaml_error(exc)))
+        return
+    inventory_file = entity is None and isinstance(data, dict) and isinstance(
+        data.get("all", data.get(next(iter(data), None))), dict)
+    for kind, key_path, key, detail in found:
         if entity is not None:
-            if data is not None and not isinstance(data, dict):
-                errors.append(Error(rel, "%s %s" % entity, None, "a vars file must be a mapping of variables"))
-                continue
-            for var, value in (data or {}).items():
-                definitions.append(Definition(rel, entity, str(var), value))
-        elif isinstance(data, dict) and isinstance(data.get("all", data.get(next(iter(data), None))), dict):
-            _inventory_definitions(rel, data, definitions)
-        elif data is not None:
-            others.append((rel, data))
-    return definitions, vault_files, errors, others
+            where_entity, var = entity, (str(key_path[0]) if key_path else key)
+        elif inventory_file:
+            where_entity, var = _place(key_path + ([key] if key is not None else []))
+        else:
+            where_entity, var = None, (str(key_path[0]) if key_path else key)
+        where = "%s %s" % where_entity if where_entity else None
+        if kind == "vault":
+            scan.errors.append(Error(rel, where, var, "an inline !vault value that Ansible cannot decrypt: %s; "
+                                     "encrypt it again (ansible-vault encrypt_string --name %s)" % (detail, var)))
+        else:
+            inner = ""
+            if var != key and var in key_path:
+                inner = " (in %s)" % ".".join(str(p) for p in key_path[key_path.index(var):])
+            scan.errors.append(Error(rel, where, var, "the key %r is written twice%s (lines %d and %d): YAML keeps the "
+                                     "last one and loses the first; write it once" % ((key, inner) + detail)))
+    if entity is not None:
+        if data is not None and not isinstance(data, dict):
+            scan.errors.append(Error(rel, "%s %s" % entity, None, "a vars file must be a mapping of variables"))
+            return
+        for var, value in (data or {}).items():
+            scan.definitions.append(Definition(rel, entity, str(var), value))
+    elif inventory_file:
+        _inventory_definitions(rel, data, scan)
+    elif data is not None:
+        scan.others.append((rel, data))
+
+
+def scan_files(inventory):
+    """Read every file of the inventory (a Scan). Vault files are not decrypted; a file that cannot be read or
+    checked is an error of its own, and the others are still read."""
+    scan = Scan()
+    for path in sorted(glob.glob(os.path.join(inventory, "**", "*"), recursive=True)):
+        rel = os.path.relpath(path, inventory)
+        if not os.path.isfile(path) or any(p.startswith(".") for p in rel.split(os.sep)):
+            continue
+        try:
+            _scan_file(path, rel, scan)
+        except Exception as exc:  # pylint: disable=broad-except - one file's problem never stops the others
+            scan.broken.add(path)
+            scan.errors.append(Error(rel, None, None, "could not be checked (%s)" % first_line(exc)))
+    return scan
 
 
 # --------------------------------------------------------------------------------------------- the rules' sources
@@ -246,14 +456,14 @@ class Error(object):
         self.file, self.where, self.var, self.message, self.hosts = file, where, var, message, list(hosts)
 
     def key(self):
-        return (self.file or "", self.where or "", self.var or "", self.message)
+        return (str(self.file or ""), str(self.where or ""), str(self.var or ""), str(self.message))
 
     def text(self, inventory):
         parts = [os.path.join(_shown(inventory), self.file) if self.file else _shown(inventory)]
         where = self.where or ""
         if self.hosts and not (where.startswith("host ") and len(self.hosts) == 1):
             where = (where + " " if where else "") + "(host%s %s)" % ("s" if len(self.hosts) > 1 else "",
-                                                                      ", ".join(sorted(self.hosts)))
+                                                                      ", ".join(sorted(self.hosts, key=str)))
         if where:
             parts.append(where)
         if self.var:
@@ -261,7 +471,7 @@ class Error(object):
         return "ERROR " + ": ".join(parts + [self.message])
 
     def as_dict(self):
-        return dict(file=self.file, where=self.where, var=self.var, message=self.message, hosts=sorted(self.hosts))
+        return dict(file=self.file, where=self.where, var=self.var, message=self.message, hosts=sorted(self.hosts, key=str))
 
 
 def _shown(path):
@@ -275,14 +485,17 @@ class Validator(object):
     def __init__(self, inventory):
         self.inventory = os.path.abspath(inventory)
         self.errors = {}
+        self.vault_files = []
         self.specs = role_specs()
         self.known = set(self.specs) | INTERNAL | playbook_variables()
+        self._close = {}
         from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-        from ansible_collections.unil.backup.plugins.module_utils import _comet_model, _role_checks
+        from ansible_collections.unil.backup.plugins.module_utils import _comet_identity, _comet_model, _role_checks
         from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role
         from ansible_collections.unil.backup.plugins.module_utils._comet_url import url_problem
         self.ArgumentSpecValidator = ArgumentSpecValidator
         self.model, self.role_checks, self.url_problem = _comet_model, _role_checks, url_problem
+        self.identity = _comet_identity
         self.crashplan_role = _crashplan_role
         self.crashplan_defaults = role_defaults("crashplan_removal")
 
@@ -294,17 +507,59 @@ class Validator(object):
     # ---- names and secrets, file by file (every group and host, with or without hosts)
 
     def check_definitions(self, definitions, vault_files, others):
+        self.vault_files = vault_files
         for d in definitions:
-            where = "%s %s" % d.entity
-            if NAMESPACE.match(d.name) and d.name not in self.known and not d.name.startswith(INTERNAL_PREFIXES):
+            try:
+                self._definition(d)
+            except Exception as exc:  # pylint: disable=broad-except - reported, and the next one is checked
+                self.add(Error(d.file, "%s %s" % d.entity, d.name, "could not be checked (%s)" % first_line(exc)))
+        for rel, data in others:
+            try:
+                self._secrets(rel, None, None, data, force=bool(SECRET_FILE.search(os.path.basename(rel))))
+            except Exception as exc:  # pylint: disable=broad-except
+                self.add(Error(rel, None, None, "could not be checked (%s)" % first_line(exc)))
+
+    def _definition(self, d):
+        where = "%s %s" % d.entity
+        if d.name in FACTS:
+            self.add(Error(d.file, where, d.name, FACTS[d.name]))
+        elif NAMESPACE.match(d.name):
+            if d.name not in self.known and not d.name.startswith(INTERNAL_PREFIXES):
                 close = difflib.get_close_matches(d.name, sorted(self.known), n=1, cutoff=0.6)
                 self.add(Error(d.file, where, d.name, "unknown variable of unil.backup (no role reads it)%s"
                                % ("; did you mean %s?" % close[0] if close else "")))
-            clear_vault_file = SECRET_FILE.search(os.path.basename(d.file))
-            self._secrets(d.file, where, d.name, d.value, force=bool(clear_vault_file))
-        for rel, data in others:
-            self._secrets(rel, None, None, data, force=bool(SECRET_FILE.search(os.path.basename(rel))))
-        self.vault_files = vault_files
+        else:
+            message = self.misspelt(d.name)
+            if message:
+                self.add(Error(d.file, where, d.name, message))
+        if d.name in TEXT_VARS and isinstance(d.value, (YamlInt, YamlFloat)):
+            self.add(Error(d.file, where, d.name, "YAML reads %s as the number %s, not as text: quote it (%s: \"%s\")"
+                           % (d.value.source, plain(d.value), d.name, d.value.source)))
+        clear_vault_file = SECRET_FILE.search(os.path.basename(d.file))
+        self._secrets(d.file, where, d.name, d.value, force=bool(clear_vault_file))
+
+    def misspelt(self, name):
+        """The message for a name outside the namespace that is a role variable misspelt: another case, a typo in
+        its prefix (commet_config_folders, Comet_config_folders): no role would read it. None otherwise."""
+        if name not in self._close:
+            lower, message = name.lower(), None
+            if lower in self.known:
+                message = "unil.backup's variables are written in lower case: no role reads this one; write %s" % lower
+            else:
+                best = None
+                for known in sorted(self.known):
+                    if abs(len(known) - len(lower)) <= MISSPELT_DISTANCE:
+                        distance = edit_distance(lower, known, MISSPELT_DISTANCE)
+                        if distance <= MISSPELT_DISTANCE and (best is None or distance < best[0]):
+                            best = (distance, known)
+                if best:
+                    message = "not a variable of unil.backup as written (no role reads it): write %s" % best[1]
+                elif NAMESPACE.match(lower):
+                    close = difflib.get_close_matches(lower, sorted(self.known), n=1, cutoff=0.6)
+                    message = ("unknown variable of unil.backup, whose variables are written in lower case (no role "
+                               "reads it)%s" % ("; did you mean %s?" % close[0] if close else ""))
+            self._close[name] = message
+        return self._close[name]
 
     def _secrets(self, file, where, name, value, force=False):
         if name is not None and (force or SECRET_NAME.search(name)):
@@ -322,25 +577,36 @@ class Validator(object):
 
     # ---- the inventory as Ansible loads it
 
-    def load(self):
+    def load(self, broken=()):
+        """Ansible's inventory and variables, with NO vault secret; the files the scan found broken (reported
+        there) read as {}, and a file Ansible cannot read is an error of its own, the others still read."""
         from ansible.inventory.manager import InventoryManager
         from ansible.parsing.dataloader import DataLoader
         from ansible.vars.manager import VariableManager
 
-        skipped = []
+        validator, broken = self, set(broken)
 
         class NoVaultLoader(DataLoader):
             """No vault secret: a whole vault file reads as {} (its variables are secrets, left alone)."""
 
             def load_from_file(self, file_name, *args, **kwargs):
+                path = os.path.abspath(file_name)
+                if path in broken:
+                    return {}
                 try:
-                    with open(file_name, "rb") as f:
+                    with open(path, "rb") as f:
                         if f.read(64).lstrip().startswith(b"$ANSIBLE_VAULT;"):
-                            skipped.append(file_name)
                             return {}
                 except OSError:
                     pass
-                return super(NoVaultLoader, self).load_from_file(file_name, *args, **kwargs)
+                try:
+                    return super(NoVaultLoader, self).load_from_file(file_name, *args, **kwargs)
+                except Exception as exc:  # pylint: disable=broad-except - the first line only: no secret
+                    rel = os.path.relpath(path, validator.inventory)
+                    validator.add(Error(rel if not rel.startswith("..") else path, None, None,
+                                        "Ansible cannot read it (%s)" % first_line(exc)))
+                    broken.add(path)
+                    return {}
 
         loader = NoVaultLoader()
         inventory = InventoryManager(loader=loader, sources=[self.inventory])
@@ -366,33 +632,52 @@ class Validator(object):
         file, where = self.origin(value, host)
         self.add(Error(file, where, var, message), host=host)
 
-    def check_hosts(self, inventory, variables):
+    def check_hosts(self, inventory, variables, scan):
         groups = inventory.groups
         departments = sorted(g for g in groups if g.startswith("dept_"))
-        devices = {}
+        devices, identities, allowed = {}, {}, []
         hosts = inventory.get_hosts()
         if not hosts:
             self.add(Error(None, None, None, "the inventory has no host"))
         for host in hosts:
             name = host.name
-            member = sorted(g.name for g in host.get_groups())
-            hv = variables.get_vars(host=host, include_hostvars=False)
-            depts = [g for g in member if g.startswith("dept_")]
-            if departments and len(depts) != 1:
-                self.add(Error(None, "host %s" % name, None,
-                               "is in %s department group%s (dept_*): it must be in exactly one%s"
-                               % (len(depts) or "no", "s" if len(depts) > 1 else "",
-                                  " (%s)" % ", ".join(depts) if depts else "")), host=name)
-            oses = [o for o in OS_GROUPS if o in member]
-            if len(oses) > 1:
-                self.add(Error(None, "host %s" % name, None, "is in the groups %s: a host runs one OS"
-                               % " and ".join(oses)), host=name)
-            os_name = oses[0] if oses else None
-            self.check_values(name, hv, os_name)
-            account = self.account(name, hv)
-            device = self.device_name(name, host, hv)
-            if account and device:
-                devices.setdefault((account, device[1]), []).append((name, device))
+            try:
+                hv = variables.get_vars(host=host, include_hostvars=False)
+                self.check_host(host, hv, departments)
+                account = self.account(name, hv)
+                device = self.device_name(name, host, hv)
+                if account and device:
+                    devices.setdefault((str(account), str(device[1])), []).append((name, device))
+                device_id = self.device_id(hv)
+                if device_id:
+                    identities[name] = device_id
+                    if self.role_checks._bool(plain(hv.get("comet_client_allow_shared_device_id"))):
+                        allowed.append(name)
+            except Exception as exc:  # pylint: disable=broad-except - the first line only, the next host checked
+                self.add(Error(None, "host %s" % name, None, "could not be checked (%s)" % first_line(exc)), host=name)
+        for check in (lambda: self.check_device_names(devices), lambda: self.check_device_ids(identities, allowed),
+                      lambda: self.check_host_spellings(hosts, scan), lambda: self.check_host_vars(hosts, scan)):
+            try:
+                check()
+            except Exception as exc:  # pylint: disable=broad-except
+                self.add(Error(None, None, None, "a check across hosts could not run (%s)" % first_line(exc)))
+
+    def check_host(self, host, hv, departments):
+        name = host.name
+        member = sorted(g.name for g in host.get_groups())
+        depts = [g for g in member if g.startswith("dept_")]
+        if departments and len(depts) != 1:
+            self.add(Error(None, "host %s" % name, None,
+                           "is in %s department group%s (dept_*): it must be in exactly one%s"
+                           % (len(depts) or "no", "s" if len(depts) > 1 else "",
+                              " (%s)" % ", ".join(depts) if depts else "")), host=name)
+        oses = [o for o in OS_GROUPS if o in member]
+        if len(oses) > 1:
+            self.add(Error(None, "host %s" % name, None, "is in the groups %s: a host runs one OS"
+                           % " and ".join(oses)), host=name)
+        self.check_values(name, hv, oses[0] if oses else None)
+
+    def check_device_names(self, devices):
         for (account, device), owners in sorted(devices.items()):
             if len(owners) > 1:
                 names = [o[0] for o in owners]
@@ -405,6 +690,73 @@ class Validator(object):
                     self.add(Error(file, where, var, "device name %r%s is also that of %s in account %r: device names "
                                    "must be unique in an account (set comet_config_device_name)"
                                    % (device, "" if var else " (the host's short name)", others, account)), host=host)
+
+    def device_id(self, hv):
+        """(variable, value as read, literal) of the device ID the inventory names for a host, else None."""
+        for var in ("comet_config_device_id", "comet_client_device_id"):
+            value = hv.get(var)
+            if value is not None and not is_vaulted(value) and not has_template(value) and str(plain(value)).strip():
+                return var, value, str(plain(value)).strip()
+            if value is not None:
+                return None
+        return None
+
+    def check_device_ids(self, identities, allowed):
+        """Hosts that name one Comet device: the rule comet_config applies to its batch (_comet_identity.refusals),
+        over the whole inventory; a device ID set for a group is named as such."""
+        refused, groups = self.identity.refusals(dict((h, v[2]) for h, v in identities.items()), allowed,
+                                                 keys=("device_id",))
+        for group in groups:
+            for host in group["hosts"]:
+                if host not in refused:
+                    continue
+                var, value, dummy = identities[host]
+                file, where = self.origin(value, host)
+                others = [h for h in group["hosts"] if h != host]
+                if where.startswith("group "):
+                    message = ("one Comet device ID for the %d hosts of a group: they would write one device, each "
+                               "overwriting the others' settings and snapshots; set comet_config_device_id per host "
+                               "(host_vars/<host>.yml), or leave it unset (comet_client reads it from the machine)"
+                               % len(group["hosts"]))
+                    self.add(Error(file, where, var, message), host=host)
+                else:
+                    message = ("is also the device ID of %s: the hosts would write one Comet device, each overwriting "
+                               "the others' settings and snapshots; give each host its own (backup-tool info "
+                               "device-id on the machine), or set comet_client_allow_shared_device_id: true where "
+                               "they really are one machine" % _named(others))
+                    self.add(Error(file, where, var, message), host=host)
+
+    def check_host_spellings(self, hosts, scan):
+        """One machine under two spellings differing only by case (DNS names are not case-sensitive)."""
+        spellings = {}
+        for host in hosts:
+            spellings.setdefault(host.name.lower(), []).append(host.name)
+        for lower, names in sorted(spellings.items()):
+            if len(names) < 2:
+                continue
+            names = sorted(names)
+            odd = [n for n in names if n != lower] or names
+            files = scan.host_files.get(odd[0]) or []
+            self.add(Error(files[0] if files else None, "host %s" % odd[0], None,
+                           "is in the inventory under %d spellings differing only by case (%s): one machine, that "
+                           "Ansible would run as %d hosts and %d Comet devices; write one spelling everywhere, in "
+                           "lower case (%s)" % (len(names), ", ".join(names), len(names), len(names), lower),
+                           hosts=names))
+
+    def check_host_vars(self, hosts, scan):
+        """host_vars of a host that is not in the inventory: Ansible never reads them."""
+        names = set(host.name for host in hosts)
+        by_lower = dict((name.lower(), name) for name in names)
+        for host, files in sorted(scan.host_vars.items()):
+            if host in names:
+                continue
+            close = by_lower.get(host.lower()) or next(iter(difflib.get_close_matches(host, sorted(names), n=1,
+                                                                                       cutoff=0.8)), None)
+            for rel in files:
+                self.add(Error(rel, "host %s" % host, None,
+                               "host_vars of a host that is not in the inventory: its variables are never read; %s"
+                               % ("name it after the host %s (host_vars/%s%s)" % (close, close, _vars_suffix(rel))
+                                  if close else "add the host to the inventory, or remove the file")))
 
     def literal(self, hv, var):
         value = hv.get(var)
@@ -441,7 +793,9 @@ class Validator(object):
         literal = dict((var, plain(v)) for var, v in values.items()
                        if v is not None and not is_vaulted(v) and not has_vaulted(v) and not has_template(v))
         # types and choices: the role's argument_specs, one variable at a time (as validate_argument_spec does)
-        bad = set()
+        # a name or ID that YAML read as a number: reported where it is written (the scan), not checked further
+        bad = set(var for var in TEXT_VARS if isinstance(literal.get(var), (int, float))
+                  and not isinstance(literal.get(var), bool))
         for var, value in sorted(literal.items()):
             if var not in self.specs:
                 continue
@@ -490,29 +844,38 @@ class Validator(object):
                     self.host_error(host, var, values[var], "%s (its value is not shown: it may hold a password)" % message)
 
     def run(self):
-        definitions, vault_files, errors, others = scan_files(self.inventory)
-        for error in errors:
-            self.add(error)
-        self.check_definitions(definitions, vault_files, others)
+        """(errors sorted, number of hosts): every error of the inventory, whatever its files hold; never raises."""
+        scan, hosts = Scan(), 0
         try:
-            inventory, variables = self.load()
-        except Exception as exc:  # the first line only: a parser's context could show a secret
-            self.add(Error(None, None, None, "Ansible cannot load the inventory: %s" % str(exc).splitlines()[0]))
-            return [], 0
-        self.check_hosts(inventory, variables)
-        return sorted(self.errors.values(), key=lambda e: e.key()), len(inventory.get_hosts())
+            scan = scan_files(self.inventory)
+        except Exception as exc:  # pylint: disable=broad-except
+            self.add(Error(None, None, None, "the files could not be read (%s)" % first_line(exc)))
+        for error in scan.errors:
+            self.add(error)
+        self.check_definitions(scan.definitions, scan.vault_files, scan.others)
+        try:
+            inventory, variables = self.load(scan.broken)
+            hosts = len(inventory.get_hosts())
+        except Exception as exc:  # pylint: disable=broad-except - the first line only: a parser's context could show a secret
+            self.add(Error(None, None, None, "Ansible cannot load the inventory (%s)" % first_line(exc)))
+        else:
+            self.check_hosts(inventory, variables, scan)
+        return sorted(self.errors.values(), key=lambda e: e.key()), hosts
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("inventories", nargs="*", help="inventory directories (default: every one under inventories/)")
     parser.add_argument("--json", action="store_true", help="one JSON document: {inventory: [errors]}")
+    parser.add_argument("--timing", action="store_true", help="print the time each inventory took (text output)")
     args = parser.parse_args(argv)
     inventories = args.inventories or sorted(d for d in glob.glob(os.path.join(ROOT, "inventories", "*")) if os.path.isdir(d))
     if not inventories:
         print("no inventory to check", file=sys.stderr)
         return 2
     os.environ.setdefault("ANSIBLE_DEPRECATION_WARNINGS", "False")
+    # duplicate keys are this check's own errors; Ansible's warning would print the lines around them (a secret?)
+    os.environ.setdefault("ANSIBLE_DUPLICATE_YAML_DICT_KEY", "ignore")
     _collection_importable()
     failed, report = False, {}
     for inventory in inventories:
@@ -520,8 +883,13 @@ def main(argv=None):
             print("ERROR %s: not a directory" % inventory)
             failed = True
             continue
-        validator = Validator(inventory)
-        errors, hosts = validator.run()
+        start = time.monotonic()
+        try:
+            validator = Validator(inventory)
+            errors, hosts = validator.run()
+        except Exception as exc:  # pylint: disable=broad-except - never a traceback: one line, and the next inventory
+            validator = None
+            errors, hosts = [Error(None, None, None, "the check stopped (%s)" % first_line(exc))], 0
         report[_shown(inventory)] = [e.as_dict() for e in errors]
         failed = failed or bool(errors)
         if not args.json:
@@ -532,6 +900,8 @@ def main(argv=None):
             else:
                 print("OK %s: %d hosts, %d vault-encrypted files" % (_shown(inventory), hosts,
                                                                      len(validator.vault_files)))
+            if args.timing:
+                print("TIME %s: %d hosts in %.1f s" % (_shown(inventory), hosts, time.monotonic() - start))
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     return 1 if failed else 0
