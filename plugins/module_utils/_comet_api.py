@@ -9,12 +9,27 @@ PRIVATE to the unil.backup collection: not a public API, it may change without n
 - CometAdminClient: POSTs form-encoded admin calls through ansible.module_utils.urls, retries transient failures
   with a bounded exponential backoff, maps failures to CometApiError (never a password, never a traceback), and
   offers a read-modify-write helper (update_profile) serialised per account by a lock file.
+
+Faults (issue 22):
+- A write whose answer is lost after it was sent (timeout, connection closed mid-answer, truncated JSON, HTTP 5xx
+  other than 503, a JSON Status >= 500) is never sent again by _send: CometOutcomeUnknown. A hash-checked write then
+  reads the hash (unchanged: not stored, sent again; moved: update_profile/update_policy read the object and compare
+  it with what was written through normalised(), zero values and key order ignored as Comet stores them); revoke-device
+  reads the profile; run-backup and create-install-token have no read and fail, saying the call may have been
+  carried out. dispatcher/refetch-profile (harmless twice) is retried as a read is.
+- HTTP 429, and 503, are retried after their Retry-After (seconds or an HTTP date; at most MAX_RETRY_AFTER per wait
+  and, in all, the time the call could spend timing out), else after the backoff.
+- A circuit breaker per run and server: after BREAKER_TIMEOUTS requests in a row that timed out, further calls to
+  that server fail at once naming server_url, for BREAKER_TTL seconds. Its state is a small file in lock_dir keyed by
+  the server URL and the run (run_identity(): the ansible-playbook process the forks and modules descend from), so
+  every fork and module process of one run shares it and another run does not.
 """
 
 from __future__ import annotations
 
 import collections
 import copy
+import email.utils
 import hashlib
 import http.client
 import json
@@ -48,9 +63,16 @@ WRITE_ENDPOINTS = frozenset([
     "delete-user",
 ])
 
+# Writes with no harm in sending twice: retried after a lost answer as reads are (every other write is sent once).
+RESENDABLE = frozenset(["dispatcher/refetch-profile"])
+
 REDACTED = "********"
 MAX_BACKOFF = 10.0
 MAX_MESSAGE = 500
+MAX_RETRY_AFTER = 60.0  # seconds, at most, of one wait asked by Retry-After
+BREAKER_TIMEOUTS = 3    # requests in a row that timed out before the breaker opens
+BREAKER_TTL = 300       # seconds the breaker stays open (and a count of timeouts is remembered)
+_RUN_PROGRAMS = ("ansible-playbook", "ansible", "ansible-console", "ansible-pull")
 
 
 def comet_argument_spec():
@@ -108,6 +130,16 @@ class CometAuthError(CometApiError):
 
     def __str__(self):
         return "%s (authentication refused: check admin_username and admin_password)" % super().__str__()
+
+
+class CometOutcomeUnknown(CometApiError):
+    """A write was sent but its answer was lost (timeout, connection closed, truncated answer, server error): it may
+    have been carried out. Never followed by a second send of the same write; the caller reads to find out."""
+
+    maybe_applied = True
+
+    def __str__(self):
+        return "%s (the answer was lost: the call may have been carried out)" % super().__str__()
 
 
 class CometConflictError(CometApiError):
@@ -181,13 +213,176 @@ def _encode_value(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
+def _is_zero(value):
+    if value is None:
+        return True
+    if isinstance(value, (bool, int, float)):
+        return value == 0
+    if isinstance(value, (str, bytes, dict, list, tuple)):
+        return not value
+    return False
+
+
+def normalised(value):
+    """``value`` (a profile, a policy, any JSON) as it compares once Comet has stored it: in every mapping, the keys
+    whose value is zero (None, false, 0, "", an empty mapping or list, a mapping left empty by this rule) are dropped,
+    because the server drops omitempty zero values and adds the other fields a request lacked at their zero value;
+    key order does not matter; list items keep their order and are normalised in turn (zero items are kept)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            item = normalised(item)
+            if not _is_zero(item):
+                out[str(key)] = item
+        return out
+    if isinstance(value, (list, tuple)):
+        return [normalised(item) for item in value]
+    return value
+
+
+def same_when_stored(one, other):
+    """True when ``one`` and ``other`` are the same object once stored by Comet (normalised())."""
+    return normalised(one) == normalised(other)
+
+
+def retry_after_seconds(value, now=None):
+    """Seconds to wait from a Retry-After header value: a number of seconds or an HTTP date (RFC 9110 10.2.3); None
+    when absent or unreadable; 0 for a date in the past. Not bounded here (the caller bounds it)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(int(text))
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:  # pragma: no cover - older Pythons return None instead of raising
+        return None
+    if when.tzinfo is None:
+        return None  # an HTTP date is always GMT; a date without a zone is not one
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def _proc_stat(pid):
+    """(parent pid, start time) of ``pid`` from /proc, or None."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as handle:
+            fields = handle.read().rsplit(")", 1)[-1].split()
+        return int(fields[1]), fields[19]
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _runs_ansible(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            args = handle.read().split(b"\0")[:3]
+    except OSError:
+        return False
+    return any(os.path.basename(arg.decode("utf-8", "replace")) in _RUN_PROGRAMS for arg in args)
+
+
+def run_identity():
+    """The run this process belongs to, as "pid:start time": the topmost ancestor that runs ansible-playbook (or
+    ansible, ansible-console, ansible-pull) - the process whose forks run the tasks, also above a module process -
+    else this process itself. Without /proc: the parent process (each module process may then be its own run)."""
+    pid = os.getpid()
+    own = _proc_stat(pid)
+    if own is None:
+        return "%d:" % os.getppid()
+    chosen = "%d:%s" % (pid, own[1])
+    current, stat = pid, own
+    for dummy in range(16):
+        if _runs_ansible(current):
+            chosen = "%d:%s" % (current, stat[1])
+        parent = stat[0]
+        if parent <= 1:
+            break
+        stat = _proc_stat(parent)
+        if stat is None:
+            break
+        current = parent
+    return chosen
+
+
+class _Breaker:
+    """The circuit breaker of one server in one run: a JSON file {"timeouts", "updated", "open_until"} in the lock
+    directory, changed under an flock. Best effort: a directory or file that cannot be used disables it."""
+
+    def __init__(self, directory, server_url, run, threshold, ttl):
+        digest = hashlib.sha256(("%s\0%s" % (server_url, run)).encode("utf-8")).hexdigest()
+        self.path = os.path.join(directory, "breaker-%s.json" % digest[:40])
+        self.threshold = threshold
+        self.ttl = ttl
+
+    def _read(self, handle):
+        handle.seek(0)
+        try:
+            data = json.loads(handle.read().decode("utf-8") or "{}")
+        except (ValueError, UnicodeDecodeError):
+            data = {}
+        if not isinstance(data, dict) or time.time() - float(data.get("updated") or 0) > self.ttl:
+            data = {}
+        return data
+
+    def _change(self, function):
+        if fcntl is None:  # pragma: no cover
+            return None
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "r+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            data = self._read(handle)
+            data = function(data)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(data).encode("utf-8"))
+        return data
+
+    def open_state(self):
+        """{"timeouts", "updated", "open_until"} while the breaker is open, else None (no file: closed)."""
+        try:
+            with open(self.path, "rb") as handle:
+                data = self._read(handle)
+        except OSError:
+            return None
+        if float(data.get("open_until") or 0) > time.time():
+            return data
+        return None
+
+    def timed_out(self):
+        def count(data):
+            now = time.time()
+            data["timeouts"] = int(data.get("timeouts") or 0) + 1
+            data["updated"] = now
+            if data["timeouts"] >= self.threshold and float(data.get("open_until") or 0) <= now:
+                data["open_until"] = now + self.ttl
+            return data
+        return self._change(count)
+
+    def answered(self):
+        try:
+            with open(self.path, "rb") as handle:
+                data = self._read(handle)
+        except OSError:
+            return
+        if data.get("timeouts"):
+            self._change(lambda data: {} if float(data.get("open_until") or 0) <= time.time() else data)
+
+
 class _Transient(Exception):
     """Internal: a failure worth retrying (5xx, timeout, dropped connection, truncated or non-JSON answer)."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, sent=False, retry_after=None, timed_out=False):
         Exception.__init__(self, status, message)
         self.status = status
         self.message = message
+        self.sent = sent                # the request may have reached the server (its outcome is unknown)
+        self.retry_after = retry_after  # seconds the server asked to wait (Retry-After), or None
+        self.timed_out = timed_out      # the server did not answer in time (counted by the circuit breaker)
 
 
 class CometAdminClient:
@@ -197,7 +392,8 @@ class CometAdminClient:
     conflict retries), conflicts (refused hash-checked writes), endpoints ({endpoint: requests sent})."""
 
     def __init__(self, server_url, admin_username, admin_password, validate_certs=True, ca_path=None, timeout=30,
-                 lock_dir=None, retries=4, backoff=0.5, sleep=time.sleep, lock_timeout=None):
+                 lock_dir=None, retries=4, backoff=0.5, sleep=time.sleep, lock_timeout=None,
+                 breaker_timeouts=BREAKER_TIMEOUTS):
         # the one URL rule (_comet_url), as the roles and the inventory check apply it; never shows the URL
         from ansible_collections.unil.backup.plugins.module_utils._comet_url import server_url as checked_url
         from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError
@@ -218,6 +414,9 @@ class CometAdminClient:
         self.stats = {"reads": 0, "writes": 0, "retries": 0, "conflicts": 0, "calls": 0, "endpoints": {}}
         self._stats_lock = threading.Lock()  # job_log_entries_many calls from several threads
         self.last_attempts = 0
+        # circuit breaker (0: none); the run's identity is read once, the file is found at the first call
+        self.breaker_timeouts = max(0, int(breaker_timeouts))
+        self._breaker_state = None
         self._context = None
         self._request = Request(
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
@@ -289,8 +488,11 @@ class CometAdminClient:
             else:
                 message = self._message_from(data) or str(reason or "HTTP error")
                 message = _redact(message, secrets)
-                if status >= 500:
-                    failure = _Transient(status, message)
+                if status in (429, 503):
+                    # the server did not take the request; it may say when to come back
+                    failure = _Transient(status, message, retry_after=retry_after_seconds(exc.headers.get("Retry-After")))
+                elif status >= 500:
+                    failure = _Transient(status, message, sent=True)
                 elif status in (401, 403):
                     failure = CometAuthError(endpoint, status, message)
                 else:
@@ -298,13 +500,18 @@ class CometAdminClient:
         except SSLValidationError as exc:
             failure = CometApiError(endpoint, None, _redact("TLS certificate verification failed: %s" % exc, secrets))
         except URLError as exc:
+            # urllib wraps what fails while connecting and sending: the request was not (entirely) received
             failure = self._url_error(endpoint, exc.reason, secrets)
         except (socket.timeout, TimeoutError):
-            failure = _Transient(None, "timed out after %ss" % self.timeout)
+            failure = _Transient(None, "timed out after %ss" % self.timeout, sent=True, timed_out=True)
         except ssl.SSLError as exc:
             failure = self._url_error(endpoint, exc, secrets)
+            if isinstance(failure, _Transient):
+                failure.sent = True
         except (http.client.HTTPException, ConnectionError, OSError) as exc:
-            failure = _Transient(None, _redact("connection failed (%s: %s)" % (type(exc).__name__, exc), secrets))
+            # while waiting for or reading the answer: the request was sent
+            failure = _Transient(None, _redact("connection failed (%s: %s)" % (type(exc).__name__, exc), secrets),
+                                 sent=True)
         if failure is not None:
             raise failure
         return status, data
@@ -333,7 +540,7 @@ class CometAdminClient:
         if isinstance(reason, ssl.SSLError):
             return CometApiError(endpoint, None, _redact("TLS error: %s" % reason, secrets))
         if isinstance(reason, (socket.timeout, TimeoutError)):
-            return _Transient(None, "timed out after %ss" % self.timeout)
+            return _Transient(None, "timed out after %ss" % self.timeout, timed_out=True)
         if isinstance(reason, socket.gaierror):
             return CometApiError(endpoint, None, _redact("cannot resolve the server name (%s)" % reason, secrets))
         return _Transient(None, _redact("connection failed (%s)" % reason, secrets))
@@ -360,38 +567,97 @@ class CometAdminClient:
         body = urlencode(form)
         secrets = self._secrets(params)
         del form
+        # a write is sent once: an answer lost after sending is reported, never followed by a second send
+        once = endpoint in WRITE_ENDPOINTS and endpoint not in RESENDABLE
         attempt = 0
+        waited = 0.0
         while True:
             attempt += 1
             self.last_attempts = attempt
+            self._breaker_check(endpoint)
             self._count(endpoint)
             error = None
             try:
                 status, data = self._attempt(endpoint, body, secrets)
+            except _Transient as exc:
+                error = exc
+            self._breaker_note(error)
+            if error is None:
                 if raw:
                     return data
                 try:
                     decoded = json.loads(data.decode("utf-8"))
                 except (ValueError, UnicodeDecodeError):
-                    raise _Transient(status, "the answer is not JSON (truncated or not a Comet Server?)")
+                    decoded = error = _Transient(None, "the answer is not JSON (truncated or not a Comet Server?)",
+                                                 sent=True)
+            if error is None:
                 if isinstance(decoded, dict) and isinstance(decoded.get("Status"), int) and decoded["Status"] >= 400:
                     status = decoded["Status"]
                     message = _redact(decoded.get("Message") or "error", secrets)
                     if status in (401, 403):
                         raise CometAuthError(endpoint, status, message)
+                    if once and status >= 500:
+                        raise CometOutcomeUnknown(endpoint, status, message)
                     raise CometApiError(endpoint, status, message)
                 return decoded
-            except _Transient as exc:
-                error = (exc.status, exc.message)
+            if once and error.sent:
+                raise CometOutcomeUnknown(endpoint, error.status, error.message)
             if attempt > self.retries:
-                message = error[1]
+                message = error.message
                 if attempt > 1:
                     message = "%s (after %d attempts)" % (message, attempt)
                 # raised outside any except block: no chained exception can carry the request
-                raise CometApiError(endpoint, error[0], message)
+                raise CometApiError(endpoint, error.status, message)
+            delay = self.backoff_delay(attempt)
+            if error.retry_after is not None:
+                delay = min(error.retry_after, MAX_RETRY_AFTER)
+                budget = max(MAX_RETRY_AFTER, float(self.timeout) * (self.retries + 1))
+                if waited + delay > budget:
+                    raise CometApiError(endpoint, error.status, "%s (the server asks to wait %ds more after %ds of "
+                                        "waiting, after %d attempts: giving up)" % (error.message, delay, waited,
+                                                                                     attempt))
+            waited += delay
             with self._stats_lock:
                 self.stats["retries"] += 1
-            self.sleep(self.backoff_delay(attempt))
+            self.sleep(delay)
+
+    # ------------------------------------------------------------------ circuit breaker
+
+    def _breaker(self):
+        """This run's breaker for this server, or False (disabled, or no usable lock directory)."""
+        if self._breaker_state is None:
+            self._breaker_state = False
+            if self.breaker_timeouts:
+                try:
+                    self._breaker_state = _Breaker(self._lock_dir(), self.server_url, run_identity(),
+                                                   self.breaker_timeouts, BREAKER_TTL)
+                except (CometApiError, OSError):
+                    pass
+        return self._breaker_state
+
+    def _breaker_check(self, endpoint):
+        breaker = self._breaker()
+        state = breaker and breaker.open_state()
+        if not state:
+            return
+        from ansible_collections.unil.backup.plugins.module_utils._comet_url import mask_url
+        left = max(1, int(float(state["open_until"]) - time.time()))
+        raise CometApiError(endpoint, None, "not sent: the Comet Server %s (server_url) stopped answering - %d "
+                            "requests in a row timed out in this run (timeout %ss) - and is not asked again in this "
+                            "run for %ds (circuit breaker; check the server, then run again)" % (
+                                mask_url(self.server_url), int(state.get("timeouts") or 0), self.timeout, left))
+
+    def _breaker_note(self, error):
+        breaker = self._breaker()
+        if not breaker:
+            return
+        try:
+            if error is not None and error.timed_out:
+                breaker.timed_out()
+            elif error is None or error.status is not None:
+                breaker.answered()
+        except OSError:
+            pass
 
     def call(self, endpoint, params=None):
         """POST to /api/v1/admin/<endpoint>; the decoded JSON answer. Raises CometApiError."""
@@ -440,29 +706,46 @@ class CometAdminClient:
         return answer["ProfileHash"]
 
     def _conditional_write(self, endpoint, params, fresh_hash, required_hash):
-        """A hash-checked write. On failure, a fresh hash different from ``required_hash`` means a conflict."""
-        failure = None
-        try:
-            answer = self.call(endpoint, params)
-        except CometAuthError:
-            raise
-        except CometApiError as exc:
-            if exc.status is not None and exc.status < 400:
+        """A hash-checked write. On failure, a fresh hash different from ``required_hash`` means a conflict.
+
+        When the answer was lost (CometOutcomeUnknown), the hash is read, never the write sent again blindly: still
+        ``required_hash``, nothing was stored and the write is sent again (at most ``retries`` times); moved, a
+        CometConflictError with ``maybe_applied`` tells the caller to read the object and compare."""
+        resent = 0
+        while True:
+            failure = None
+            try:
+                answer = self.call(endpoint, params)
+            except CometAuthError:
                 raise
-            failure = exc
-        if failure is None:
-            return answer
-        maybe_applied = self.last_attempts > 1
-        try:
-            current = fresh_hash()
-        except CometApiError:
-            current = required_hash
-        if current == required_hash:
-            raise failure
-        self.stats["conflicts"] += 1
-        conflict = CometConflictError(endpoint, failure.status, failure.message)
-        conflict.maybe_applied = maybe_applied
-        raise conflict
+            except CometOutcomeUnknown as exc:
+                failure = exc
+            except CometApiError as exc:
+                if exc.status is not None and exc.status < 400:
+                    raise
+                failure = exc
+            if failure is None:
+                return answer
+            unknown = isinstance(failure, CometOutcomeUnknown)
+            try:
+                current = fresh_hash()
+            except CometApiError:
+                current = None if unknown else required_hash
+            if current is None:
+                raise failure  # the outcome stays unknown: said so, never guessed
+            if current == required_hash:
+                if unknown and resent < self.retries:
+                    resent += 1
+                    with self._stats_lock:
+                        self.stats["retries"] += 1
+                    self.sleep(self.backoff_delay(resent))
+                    continue
+                raise failure
+            if not unknown:
+                self.stats["conflicts"] += 1
+            conflict = CometConflictError(endpoint, failure.status, failure.message)
+            conflict.maybe_applied = unknown or self.last_attempts > 1
+            raise conflict
 
     def set_profile_hash(self, user, profile, required_hash):
         """Write ``profile`` if the stored hash is still ``required_hash``; the new hash. Raises CometConflictError."""
@@ -476,12 +759,15 @@ class CometAdminClient:
     def _update(self, read, write, key, change, check_mode, max_attempts, what):
         max_attempts = max(1, int(max_attempts))
         first_before = None
-        pending = None  # what an ambiguous (answer lost) earlier write tried to store
+        pending = None  # (what an earlier write whose answer was lost tried to store, its description)
         with self.lock(key):
             for attempt in range(1, max_attempts + 1):
                 before, current_hash = read()
                 if first_before is None:
                     first_before = copy.deepcopy(before)
+                if pending is not None and same_when_stored(before, pending[0]):
+                    # our earlier write was stored although its answer was lost (compared as Comet stores it)
+                    return ProfileUpdate(first_before, before, True, attempt, current_hash, pending[1])
                 work = copy.deepcopy(before)
                 result = change(work)
                 description = None
@@ -489,21 +775,25 @@ class CometAdminClient:
                     result, description = result
                 after = work if result is None else result
                 if after == before:
-                    if pending is not None and before == pending:
-                        # our earlier write was stored although its answer was lost
-                        return ProfileUpdate(first_before, after, True, attempt, current_hash, description)
-                    return ProfileUpdate(before, after, False, attempt, current_hash, description)
+                    # after a lost answer, what we wanted is there: our write may be part of it
+                    changed = pending is not None
+                    return ProfileUpdate(first_before if changed else before, after, changed, attempt, current_hash,
+                                         description)
                 if check_mode:
                     return ProfileUpdate(before, after, True, attempt, current_hash, description)
                 try:
                     new_hash = write(after, current_hash)
                 except CometConflictError as exc:
                     if exc.maybe_applied:
-                        pending = copy.deepcopy(after)
+                        pending = (copy.deepcopy(after), description)
                     if attempt < max_attempts:
                         self.stats["retries"] += 1
                     continue
                 return ProfileUpdate(before, after, True, attempt, new_hash, description)
+            if pending is not None:
+                before, current_hash = read()
+                if same_when_stored(before, pending[0]):
+                    return ProfileUpdate(first_before, before, True, max_attempts, current_hash, pending[1])
         raise CometConflictError(what[0], None, "%s %r changed under us on each of %d attempts (someone else keeps "
                                  "writing it); giving up" % (what[1], key, max_attempts))
 
@@ -563,7 +853,17 @@ class CometAdminClient:
         return self.call("dispatcher/run-backup", {"TargetID": target_id, "BackupRule": rule_id})
 
     def revoke_device(self, user, device_id):
-        return self.call("revoke-device", {"TargetUser": user, "TargetDevice": device_id})
+        """Revoke ``device_id`` of ``user``. Sent once: when its answer is lost, the profile is read; the device gone
+        means it was revoked, else the CometOutcomeUnknown is raised."""
+        lost = None
+        try:
+            return self.call("revoke-device", {"TargetUser": user, "TargetDevice": device_id})
+        except CometOutcomeUnknown as exc:
+            lost = exc
+        profile, dummy = self.get_profile_and_hash(user)
+        if device_id not in (profile.get("Devices") or {}):
+            return {"Status": 200, "Message": "OK (the answer was lost; the device is no longer registered)"}
+        raise lost
 
     def jobs_for_user(self, user):
         return self.call("get-jobs-for-user", {"TargetUser": user})

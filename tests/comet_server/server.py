@@ -502,6 +502,7 @@ class _Handler(BaseHTTPRequestHandler):
             fail = faults.take("fail", endpoint, ctx["account"])
             if fail:
                 entry_extra["fault"] = "fail"
+                ctx["retry_after"] = fail.get("retry_after")
                 raise ApiError(fail["status"], fail["message"])
             drop = faults.take("drop", endpoint, ctx["account"])
             if drop:
@@ -530,11 +531,22 @@ class _Handler(BaseHTTPRequestHandler):
                 self._finish(ctx, status, status, entry_extra)
                 return self._send(200, data, content_type, drop=bool(drop), extra_headers=headers)
             status = result.get("Status", 200) if isinstance(result, dict) else 200
+            lost = None if status >= 400 else (faults.take("truncate", endpoint, ctx["account"])
+                                               or faults.take("fail_after", endpoint, ctx["account"]))
+            if lost:  # carried out, then the answer is lost (faults.py truncate_next, fail_after_next)
+                entry_extra["fault"] = lost["kind"]
+                self._finish(ctx, status, 200, entry_extra)
+                if lost["kind"] == "truncate":
+                    text = json.dumps(result).encode("utf-8")
+                    return self._send(200, text[:max(1, len(text) // 2)])
+                return self._send(lost["http_status"], {"Status": lost["status"], "Message": lost["message"]})
             self._finish(ctx, status, 200, entry_extra)
             return self._send(200, result, drop=bool(drop))
         except ApiError as exc:
             body = {"Status": exc.status, "Message": exc.message}
             headers = {"Allow": "POST"} if exc.status == 405 else None
+            if ctx.get("retry_after") is not None:
+                headers = {"Retry-After": ctx["retry_after"]}
             self._finish(ctx, exc.status, exc.http_status, entry_extra)
             return self._send(exc.http_status, body, drop=bool(drop), extra_headers=headers)
         except Exception as exc:  # pylint: disable=broad-except
