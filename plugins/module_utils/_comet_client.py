@@ -223,7 +223,7 @@ def obsolete_os(system, distribution, version):
 _SYSTEM_DIRS = ["/home", "/root", "/usr", "/etc", "/opt", "/var", "/bin", "/lib"]
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
-_VERSION_ONLY_RE = re.compile(r"^[0-9]+(\.[0-9]+)+$")
+_VERSION_ONLY_RE = re.compile(r"^[0-9]+(\.[0-9]+)+\Z")  # \Z: "24.6.0\n" is no version
 _INSTALLER_VERSION_RE = re.compile(r"[-_]([0-9]+(?:\.[0-9]+)+)((?:\.[A-Za-z]+)+)$")
 
 

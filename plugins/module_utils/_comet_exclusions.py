@@ -40,6 +40,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
+    check_name,
     fold_path,
     is_absolute_path,
 )
@@ -163,13 +164,19 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 def check_regex(pattern, option):
     """Raise CometInputError naming the option and the pattern unless ``pattern`` is a regular expression the Comet
-    client (Go, RE2 syntax: _comet_regex) accepts. Line breaks are refused too."""
+    client (Go, RE2 syntax: _comet_regex) accepts. Line breaks and other control characters (a NUL...) are refused
+    too, the message saying the escape to write."""
     if not isinstance(pattern, str) or not pattern:
         raise CometInputError(option, "empty regular expression")
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise CometInputError(option, "regular expression longer than %d characters: %r" % (MAX_PATTERN_LENGTH, pattern[:80]))
     if "\n" in pattern or "\r" in pattern:
         raise CometInputError(option, "regular expression %r contains a line break" % pattern)
+    control = _CONTROL.search(pattern)
+    if control:
+        # a NUL cuts the pattern short in the client's C-string paths; any control is invisible in Comet's web UI
+        raise CometInputError(option, "regular expression %r contains the control character U+%04X: write it as the "
+                                      "escape \\x%02X" % (pattern, ord(control.group(0)), ord(control.group(0))))
     problem = re2_problem(pattern)
     if problem:
         raise CometInputError(option, "%r is not a valid regular expression for %s: %s" % (pattern, DIALECT, problem))
@@ -386,6 +393,52 @@ def default_system_exclusions(optional=(), unil_set=True):
                     values.append(pattern)
         out[level] = values
     return out
+
+
+def check_exclusions_options(params):
+    """comet_exclusions' options that contradict each other, refused before anything is read or written: level=user
+    takes an account, a device and globs/regexes; level=system a policy and system/optional_defaults. Raises
+    CometInputError naming the option and what to write instead; checks the names and the regular expressions."""
+    p = params
+    if p.get("level") == "user":
+        check_name(p.get("account"), "account")
+        for option in ("system", "policy_id", "policy_name", "optional_defaults"):
+            value = p.get(option)
+            if value and (option != "system" or any(value.values())):
+                raise CometInputError(option, "system, policy_id, policy_name and optional_defaults are for "
+                                              "level=system (a policy's exclusions): remove %s, or set level: system "
+                                              "without account and device" % option)
+        for regex in p.get("regexes") or []:
+            check_regex(regex, "regexes")
+        return
+    for option in ("globs", "regexes"):
+        if p.get(option):
+            raise CometInputError(option, "globs and regexes are for level=user (the item's exclusions): write them "
+                                          "under system.any (or system.windows, system.macos, system.linux) for "
+                                          "level=system")
+    for option in ("account", "device_id", "device_name", "item_name"):
+        if p.get(option) is not None:
+            raise CometInputError(option, "is for level=user: level=system changes the policy %s for every device "
+                                          "it applies to, not one device; remove %s, or set level: user for the "
+                                          "device's own exclusions"
+                                  % ("named by policy_name" if p.get("policy_name") else "policy_id", option))
+    check_name(p.get("policy_id"), "policy_id")
+    if p.get("policy_name") is not None and not p["policy_name"].strip():
+        raise CometInputError("policy_name", "must not be empty")
+    for level in SYSTEM_LEVELS:
+        for regex in (p.get("system") or {}).get(level) or []:
+            check_regex(regex, "system.%s" % level)
+
+
+def policy_error(exc, policy_id):
+    """The message of a failed policy call: an unknown policy ID (the server's "400 Policy not found" on
+    policies/get) names policy_id and what to write instead; anything else is the API error as it is."""
+    status, message = getattr(exc, "status", None), str(getattr(exc, "message", "") or "")
+    if getattr(exc, "endpoint", None) == "policies/get" and (status == 404 or (
+            status in (400, 500) and "not found" in message.lower())):
+        return ("policy_id: the server has no policy with ID %r: give the ID of an existing policy (the Comet Server's "
+                "Settings > Policies shows them) or its name as policy_name" % (policy_id,))
+    return str(exc)
 
 
 def policy_id_by_name(policies, name):

@@ -152,6 +152,22 @@ def parse_version(value):
     return tuple(int(p) for p in match.group(1).split("."))
 
 
+# A version an option gives (a minimum): numbers separated by dots and nothing else, the whole value (a reported
+# client version may carry a suffix, "24.6.0-beta": parse_version reads its leading numbers).
+_MINIMUM_VERSION = re.compile(r"[vV]?[0-9]{1,9}(?:\.[0-9]{1,9}){0,3}")
+
+
+def parse_minimum_version(value):
+    """(24, 6, 0) from "24.6.0" or "v24.6" (outer spaces ignored); None for anything else ("24.6garbage", "24.6.0\n
+    x", "24..6", "²4"): the whole value must be the version."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    match = _MINIMUM_VERSION.fullmatch(str(value).strip())
+    if not match:
+        return None
+    return tuple(int(p) for p in match.group(0).lstrip("vV").split("."))
+
+
 def version_lower(version, minimum):
     """True when ``version`` (tuple) is lower than ``minimum`` (tuple); missing parts count as 0."""
     size = max(len(version), len(minimum))
@@ -259,9 +275,10 @@ def check_options(obsolete_after_days=None, week_days=7, min_client_version=None
                               % (week_days, obsolete[1], obsolete[0], longest_week))
     minimum = None
     if min_client_version not in (None, ""):
-        minimum = parse_version(min_client_version)
+        minimum = parse_minimum_version(min_client_version)
         if minimum is None:
-            raise CometInputError("min_client_version", "%r is not a version like 24.6.0" % (min_client_version,))
+            raise CometInputError("min_client_version", "%r is not a version like 24.6.0 (numbers separated by dots, "
+                                                        "nothing after them)" % (min_client_version,))
     if now is not None and (isinstance(now, bool) or not isinstance(now, int) or now <= 0):
         raise CometInputError("now", "must be Unix seconds (got %r)" % (now,))
     return obsolete, week_days, minimum, now

@@ -322,6 +322,14 @@ def connection_problem(params):
     return ""
 
 
+def check_device_state(state, name):
+    """comet_device: ``name`` renames the device (state=present); with state=absent the device is revoked, so a
+    name there says two contradicting things. Raises CometInputError naming the option and what to write instead."""
+    if state == "absent" and name is not None:
+        raise CometInputError("name", "renames the device (state=present) but state=absent revokes it: remove name to "
+                                      "revoke the device, or remove state: absent to rename it")
+
+
 def deep(value):
     return copy.deepcopy(value)
 

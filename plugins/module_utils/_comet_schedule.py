@@ -72,10 +72,22 @@ MAX_TIMESTAMP = 253402300799
 _MIN_READABLE = -62135596800   # 0001-01-01T00:00:00Z
 
 
+def sexagesimal_hint(value):
+    """What to write when ``value`` is how YAML 1.1 reads an unquoted time: ``at: 22:30`` is the number 1350
+    (22 * 60 + 30, base 60), given to the module as 1350 or "1350". '' for anything else."""
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if not re.match(r"^[0-9]{1,4}$", text) or int(text) >= 24 * 60:
+        return ""
+    hhmm = "%02d:%02d" % divmod(int(text), 60)
+    return (" (YAML reads an unquoted %s as the number %s, base 60: write '%s' in quotes)"
+            % (hhmm, int(text), hhmm))
+
+
 def parse_hhmm(value, option):
     match = _HHMM.match(str(value).strip()) if value is not None else None
-    if not match:
-        raise CometInputError(option, "%r is not a time of day HH:MM (00:00 to 23:59)" % (value,))
+    if not match or isinstance(value, bool):
+        raise CometInputError(option, "%r is not a time of day HH:MM (00:00 to 23:59)%s"
+                              % (str(value) if isinstance(value, int) else value, sexagesimal_hint(value)))
     return int(match.group(1)) * 3600 + int(match.group(2)) * 60
 
 

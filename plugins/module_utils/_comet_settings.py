@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import DEFAULT_FOLDERS, PROTECTED_ITEM_NAMES
 from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import (
     GLOB_PREFIX,
@@ -29,6 +31,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions impo
     set_props_values,
     user_exclusions_plan,
 )
+from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import account_closing
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     FILE_ENGINE,
     INCLUDE_PREFIX,
@@ -102,6 +105,33 @@ def device_view(profile, device_id):
     return {"device_id": device_id, "name": device.get("FriendlyName")}
 
 
+# ------------------------------------------------------------------------------------ a suspended account
+
+def suspension_warning(profile, account, now=None):
+    """'' or the warning for a write to a suspended account (UserProfileConfig.IsSuspended): the date its backups
+    are deleted (the fleet report's account_closing rule), and that the change is written all the same."""
+    closing = account_closing(account, profile or {}, int(time.time()) if now is None else now)
+    if closing is None:
+        return ""
+    return ("%s; the change is written all the same: check the account is the right one (unsuspend it in the Comet "
+            "Server first if it should keep its backups)" % closing["message"])
+
+
+def warn_if_suspended(plan, account, now=None):
+    """``plan`` (a function of the profile returning (profile, description)) that also warns, in the description's
+    ``warnings``, when it changes the profile of a suspended account. Nothing changed: no warning."""
+    def planned(profile):
+        before = deep(profile)
+        after, description = plan(profile)
+        if after != before:
+            warning = suspension_warning(before, account, now)
+            if warning:
+                description = dict(description or {})
+                description["warnings"] = list(description.get("warnings") or []) + [warning]
+        return after, description
+    return planned
+
+
 # ------------------------------------------------------------------------------------ protected item and its rule
 
 def set_protected_item(profile, account, device_id=None, device_name=None, item_name=None, folders=None,
@@ -159,6 +189,11 @@ def set_protected_item(profile, account, device_id=None, device_name=None, item_
             stored = item_folders(item)
             stored_keys = [folder_key(f) for f in stored]
             wanted = stored + [f for f in wanted if folder_key(f) not in stored_keys]
+            if not wanted and "item" in created:
+                # merged into a new item, no folder would give it an item that backs up nothing
+                raise CometInputError("folders", "the device has no item yet and folders_mode=merge adds no folder to "
+                                                 "it: list at least one folder (or omit folders for the default, %s)"
+                                      % ", ".join(DEFAULT_FOLDERS[os_name]))
         props = set_props_values(item.get("EngineProps") or {}, INCLUDE_PREFIX, wanted, folder_key)
         if keep_folders and "item" not in created:
             if props != (item.get("EngineProps") or {}):

@@ -237,6 +237,10 @@ def fleet_report(values):
         value = c.get("basename")
         if not isinstance(value, str) or not _BASENAME.match(value) or value in (".", ".."):
             c.add("basename", "must be letters, digits, '.', '_' and '-' only (got %s)" % _shown(value), " ")
+    if c.has("prometheus_path"):
+        message = prometheus_path_problem(c.get("prometheus_path"))
+        if message:
+            c.add("prometheus_path", message, " ")
     if c.has("formats") and not _as_list(c.get("formats")):
         c.add("formats", "must name at least one format (got %s)" % _shown(c.get("formats")), " ")
     for name in ("file_mode", "dir_mode", "prometheus_mode"):
@@ -276,6 +280,28 @@ def fleet_report(values):
         except CometInputError as exc:
             c.add_error(exc)
     return c.problems
+
+
+def prometheus_path_problem(value):
+    """'' or what is wrong with fleet_report_prometheus_path ('' for the default, empty: <dir>/<basename>.prom):
+    node_exporter's textfile collector reads the files ending in .prom of its own folder, so the path is absolute
+    (a relative one would land in the playbook's working directory), a file (not a folder) and ends in .prom."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or _CONTROL.search(value):
+        return "must be an absolute path to a file ending in .prom (got %s)" % _shown(value)
+    path = os.path.expanduser(value)
+    if not os.path.isabs(path):
+        return ("must be an absolute path (the textfile collector's folder), not relative to the playbook's working "
+                "directory: write e.g. /var/lib/prometheus/node-exporter/%s (got %s)"
+                % (os.path.basename(value.rstrip("/")) or "unil_backup.prom", _shown(value)))
+    if value.endswith("/") or os.path.isdir(path):
+        return ("is a directory: write the file's path in it, e.g. %s (got %s)"
+                % (os.path.join(path, "unil_backup.prom"), _shown(value)))
+    if not path.endswith(".prom") or os.path.basename(path) == ".prom":
+        return ("must end in .prom (node_exporter's textfile collector reads only those): write e.g. %s.prom "
+                "(got %s)" % (os.path.splitext(path)[0], _shown(value)))
+    return ""
 
 
 VALIDATORS = {"comet_config": comet_config, "comet_system_exclusions": comet_system_exclusions,

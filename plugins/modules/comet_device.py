@@ -107,7 +107,8 @@ api:
   sample: {reads: 2, writes: 1, retries: 0, conflicts: 0}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+# AnsibleModule whose refusal of a wrong-typed option names the option and what to write
+from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import CometModule as AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometAdminClient,
@@ -121,13 +122,18 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     account_error,
     api_counters,
+    check_device_state,
     check_name,
     connection_problem,
     device_summary,
     find_device,
     live_connections,
 )
-from ansible_collections.unil.backup.plugins.module_utils._comet_settings import device_view as view, set_device_name
+from ansible_collections.unil.backup.plugins.module_utils._comet_settings import (
+    device_view as view,
+    set_device_name,
+    warn_if_suspended,
+)
 
 
 def argument_spec():
@@ -153,6 +159,7 @@ def run(module):
     try:
         check_name(account, "account")
         check_name(p["name"], "name")
+        check_device_state(p["state"], p["name"])
         check_name(p["device_name"], "device_name")
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
@@ -196,7 +203,7 @@ def run(module):
             out["client_version"] = online()[device_id].get("ReportedVersion")
         return out
 
-    run_device_update(module, account, plan, report, lambda profile, found: view(profile, found["device_id"]), result)
+    run_device_update(module, account, warn_if_suspended(plan, account), report, lambda profile, found: view(profile, found["device_id"]), result)
 
 
 def main():

@@ -356,7 +356,8 @@ api:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+# AnsibleModule whose refusal of a wrong-typed option names the option and what to write
+from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import CometModule as AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometApiError, comet_argument_spec
 from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
@@ -367,6 +368,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_settings import
     apply_settings,
     settings_diff_view,
     settings_request,
+    warn_if_suspended,
 )
 
 
@@ -473,7 +475,8 @@ def run(module):
         return {"backup_started": True}
 
     result["backup_started"] = False
-    run_device_update(module, p["account"], plan, report, settings_diff_view, result, after_write=start_first_backup)
+    run_device_update(module, p["account"], warn_if_suspended(plan, p["account"]), report, settings_diff_view, result,
+                      after_write=start_first_backup)
 
 
 def main():

@@ -241,7 +241,8 @@ api:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+# AnsibleModule whose refusal of a wrong-typed option names the option and what to write
+from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import CometModule as AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     CometAdminClient,
@@ -253,8 +254,9 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions impo
     OPTIONAL_SYSTEM_SETS,
     SYSTEM_LEVELS,
     apply_system_exclusions,
-    check_regex,
+    check_exclusions_options,
     default_system_exclusions,
+    policy_error,
     policy_id_by_name,
     restrict_os_name,
     system_exclusions_plan,
@@ -262,11 +264,11 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions impo
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     api_counters,
-    check_name,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_settings import (
     exclusions_view as user_view,
     set_user_exclusions,
+    warn_if_suspended,
 )
 
 MANDATORY = "FileAndFolderMandatoryExclusions"
@@ -301,7 +303,7 @@ def run_user(module, result):
         return dict(device_id=found["device_id"], item_id=found["item_id"], globs=after["globs"], regexes=after["regexes"],
                     workarounds=found["workarounds"])
 
-    run_device_update(module, p["account"], plan, report, user_view, result)
+    run_device_update(module, p["account"], warn_if_suspended(plan, p["account"]), report, user_view, result)
 
 
 def run_system(module, client, result):
@@ -379,21 +381,7 @@ def run(module):
     p = module.params
     result = dict(changed=False, refetched=False, workarounds={})
     try:
-        if p["level"] == "user":
-            check_name(p["account"], "account")
-            if p["system"] and any(p["system"].values()) or p["policy_id"] or p["policy_name"] or p["optional_defaults"]:
-                raise CometInputError("system", "system, policy_id, policy_name and optional_defaults are for level=system")
-            for regex in p["regexes"]:
-                check_regex(regex, "regexes")
-        else:
-            if p["globs"] or p["regexes"]:
-                raise CometInputError("globs", "globs and regexes are for level=user (the item's exclusions)")
-            check_name(p["policy_id"], "policy_id")
-            if p["policy_name"] is not None and not p["policy_name"].strip():
-                raise CometInputError("policy_name", "must not be empty")
-            for level in SYSTEM_LEVELS:
-                for regex in p["system"].get(level) or []:
-                    check_regex(regex, "system.%s" % level)
+        check_exclusions_options(p)
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
 
@@ -406,7 +394,7 @@ def run(module):
         module.fail_json(msg=str(exc), **result)
     except CometApiError as exc:
         result["api"] = api_counters(client)
-        module.fail_json(msg=str(exc), **result)
+        module.fail_json(msg=policy_error(exc, result.get("policy_id")), **result)
     result["api"] = api_counters(client)
     module.exit_json(**result)
 

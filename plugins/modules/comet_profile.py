@@ -129,7 +129,8 @@ api:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+# AnsibleModule whose refusal of a wrong-typed option names the option and what to write
+from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import CometModule as AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     DEVICE_CHOICE,
@@ -140,7 +141,11 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     check_name,
 )
-from ansible_collections.unil.backup.plugins.module_utils._comet_settings import item_view as view, set_protected_item
+from ansible_collections.unil.backup.plugins.module_utils._comet_settings import (
+    item_view as view,
+    set_protected_item,
+    warn_if_suspended,
+)
 
 
 def argument_spec():
@@ -178,7 +183,7 @@ def run(module):
     def report(update, found, dummy_online):
         return dict(view(update.after, found), created=found["created"] if update.changed else [])
 
-    run_device_update(module, p["account"], plan, report, view, result)
+    run_device_update(module, p["account"], warn_if_suspended(plan, p["account"]), report, view, result)
 
 
 def main():

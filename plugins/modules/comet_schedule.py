@@ -186,7 +186,8 @@ api:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+# AnsibleModule whose refusal of a wrong-typed option names the option and what to write
+from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import CometModule as AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
     DEVICE_CHOICE,
@@ -203,7 +204,11 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_schedule import
     event_triggers,
     schedules_to_comet,
 )
-from ansible_collections.unil.backup.plugins.module_utils._comet_settings import schedule_view as view, set_schedule
+from ansible_collections.unil.backup.plugins.module_utils._comet_settings import (
+    schedule_view as view,
+    set_schedule,
+    warn_if_suspended,
+)
 
 
 def argument_spec():
@@ -263,7 +268,7 @@ def run(module):
                     schedules=describe_all(rule.get("Schedules")), comet_schedules=rule.get("Schedules") or [],
                     event_triggers=rule.get("EventTriggers") or {})
 
-    run_device_update(module, p["account"], plan, report, view, result)
+    run_device_update(module, p["account"], warn_if_suspended(plan, p["account"]), report, view, result)
 
 
 def main():

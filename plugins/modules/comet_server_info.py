@@ -51,7 +51,8 @@ api:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+# AnsibleModule whose refusal of a wrong-typed option names the option and what to write
+from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import CometModule as AnsibleModule
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometAdminClient, CometApiError, comet_argument_spec
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import api_counters

@@ -32,6 +32,7 @@ from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
+from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import hidden_values, validation_message
 
 NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 # the validator's constraints, as AnsibleModule and ArgumentSpecValidator name them
@@ -136,10 +137,11 @@ class ControllerModule(object):
         validation = ModuleArgumentSpecValidator(argument_spec, **(constraints or {})).validate(args)
         self.params = validation.validated_parameters
         self.no_log_values = no_log_values(argument_spec, args) | no_log_values(argument_spec, self.params)
+        self.no_log_values |= hidden_values(self.no_log_values, args) | hidden_values((), self.params)
         self.error = None
         if validation.error_messages:
             # AnsibleModule fails with the first message, naming the module for an unknown option
-            self.error = validation.error_messages[0]
+            self.error = validation_message(validation.errors, validation.error_messages[0], argument_spec)
             if isinstance(validation.errors[0], UnsupportedError):
                 self.error = "Unsupported parameters for (%s) module: %s" % (name, self.error)
         self.check_mode = bool(check_mode)
