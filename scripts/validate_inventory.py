@@ -214,6 +214,15 @@ def secret_ok(value):
     return False
 
 
+def holds_secret(value):
+    """A mapping inside ``value`` has a secret-named key whose value is in clear text."""
+    if isinstance(value, dict):
+        return any((SECRET_NAME.search(str(k)) and not secret_ok(v)) or holds_secret(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(holds_secret(v) for v in value)
+    return False
+
+
 def first_line(exc):
     """An exception as one line: its type and the first line of its message (a parser's context may show a
     secret on the next lines)."""
@@ -414,7 +423,7 @@ def scan_files(inventory):
             continue
         try:
             _scan_file(path, rel, scan)
-        except Exception as exc:  # pylint: disable=broad-except - one file's problem never stops the others
+        except Exception as exc:  # pylint: disable=broad-except  # one file's problem never stops the others
             scan.broken.add(path)
             scan.errors.append(Error(rel, None, None, "could not be checked (%s)" % first_line(exc)))
     return scan
@@ -427,7 +436,7 @@ def role_specs():
     specs = {}
     for path in sorted(glob.glob(os.path.join(ROOT, "roles", "*", "meta", "argument_specs.yml"))):
         role = os.path.basename(os.path.dirname(os.path.dirname(path)))
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f) or {}
         for entry in (data.get("argument_specs") or {}).values():
             for name, spec in ((entry or {}).get("options") or {}).items():
@@ -446,7 +455,7 @@ def playbook_variables():
     """Namespace variables the playbooks read with a default (e.g. unil_backup_hosts)."""
     found = set()
     for path in glob.glob(os.path.join(ROOT, "playbooks", "*.yml")):
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             found.update(re.findall(r"\b((?:comet|crashplan|fleet_report|unil)_[a-z0-9_]+)\s*\|\s*default\b", f.read()))
     return found
 
@@ -511,7 +520,7 @@ class Validator(object):
         for d in definitions:
             try:
                 self._definition(d)
-            except Exception as exc:  # pylint: disable=broad-except - reported, and the next one is checked
+            except Exception as exc:  # pylint: disable=broad-except  # reported, and the next one is checked
                 self.add(Error(d.file, "%s %s" % d.entity, d.name, "could not be checked (%s)" % first_line(exc)))
         for rel, data in others:
             try:
@@ -546,14 +555,10 @@ class Validator(object):
             if lower in self.known:
                 message = "unil.backup's variables are written in lower case: no role reads this one; write %s" % lower
             else:
-                best = None
-                for known in sorted(self.known):
-                    if abs(len(known) - len(lower)) <= MISSPELT_DISTANCE:
-                        distance = edit_distance(lower, known, MISSPELT_DISTANCE)
-                        if distance <= MISSPELT_DISTANCE and (best is None or distance < best[0]):
-                            best = (distance, known)
-                if best:
-                    message = "not a variable of unil.backup as written (no role reads it): write %s" % best[1]
+                near = sorted((edit_distance(lower, known, MISSPELT_DISTANCE), known) for known in self.known
+                              if abs(len(known) - len(lower)) <= MISSPELT_DISTANCE)
+                if near and near[0][0] <= MISSPELT_DISTANCE:
+                    message = "not a variable of unil.backup as written (no role reads it): write %s" % near[0][1]
                 elif NAMESPACE.match(lower):
                     close = difflib.get_close_matches(lower, sorted(self.known), n=1, cutoff=0.6)
                     message = ("unknown variable of unil.backup, whose variables are written in lower case (no role "
@@ -601,7 +606,7 @@ class Validator(object):
                     pass
                 try:
                     return super(NoVaultLoader, self).load_from_file(file_name, *args, **kwargs)
-                except Exception as exc:  # pylint: disable=broad-except - the first line only: no secret
+                except Exception as exc:  # pylint: disable=broad-except  # the first line only: no secret
                     rel = os.path.relpath(path, validator.inventory)
                     validator.add(Error(rel if not rel.startswith("..") else path, None, None,
                                         "Ansible cannot read it (%s)" % first_line(exc)))
@@ -630,6 +635,9 @@ class Validator(object):
 
     def host_error(self, host, var, value, message):
         file, where = self.origin(value, host)
+        if holds_secret(value):  # a rule's message may quote the value: not this one
+            message = ("is not valid, and holds a secret in clear text (the value and the rule's message are not "
+                       "shown): move the secret to a vault variable first")
         self.add(Error(file, where, var, message), host=host)
 
     def check_hosts(self, inventory, variables, scan):
@@ -653,7 +661,7 @@ class Validator(object):
                     identities[name] = device_id
                     if self.role_checks._bool(plain(hv.get("comet_client_allow_shared_device_id"))):
                         allowed.append(name)
-            except Exception as exc:  # pylint: disable=broad-except - the first line only, the next host checked
+            except Exception as exc:  # pylint: disable=broad-except  # the first line only, the next host checked
                 self.add(Error(None, "host %s" % name, None, "could not be checked (%s)" % first_line(exc)), host=name)
         for check in (lambda: self.check_device_names(devices), lambda: self.check_device_ids(identities, allowed),
                       lambda: self.check_host_spellings(hosts, scan), lambda: self.check_host_vars(hosts, scan)):
@@ -750,13 +758,18 @@ class Validator(object):
         for host, files in sorted(scan.host_vars.items()):
             if host in names:
                 continue
-            close = by_lower.get(host.lower()) or next(iter(difflib.get_close_matches(host, sorted(names), n=1,
-                                                                                       cutoff=0.8)), None)
+            same = by_lower.get(host.lower())
+            close = difflib.get_close_matches(host, sorted(names), n=1, cutoff=0.8) if not same else []
+            if same:
+                advice = "name it after the host %s (host_vars/%s%s)" % (same, same, _vars_suffix(files[0]))
+            elif close:
+                advice = ("add the host to the inventory, name the file after the host it is for (%s?), or remove it"
+                          % close[0])
+            else:
+                advice = "add the host to the inventory, or remove the file"
             for rel in files:
-                self.add(Error(rel, "host %s" % host, None,
-                               "host_vars of a host that is not in the inventory: its variables are never read; %s"
-                               % ("name it after the host %s (host_vars/%s%s)" % (close, close, _vars_suffix(rel))
-                                  if close else "add the host to the inventory, or remove the file")))
+                self.add(Error(rel, "host %s" % host, None, "host_vars of a host that is not in the inventory: its "
+                               "variables are never read; %s" % advice))
 
     def literal(self, hv, var):
         value = hv.get(var)
@@ -853,14 +866,57 @@ class Validator(object):
         for error in scan.errors:
             self.add(error)
         self.check_definitions(scan.definitions, scan.vault_files, scan.others)
+        warnings = _Warnings()
         try:
-            inventory, variables = self.load(scan.broken)
-            hosts = len(inventory.get_hosts())
-        except Exception as exc:  # pylint: disable=broad-except - the first line only: a parser's context could show a secret
+            with warnings:
+                inventory, variables = self.load(scan.broken)
+                hosts = len(inventory.get_hosts())
+                self.check_hosts(inventory, variables, scan)
+        except Exception as exc:  # pylint: disable=broad-except  # the first line only: a parser's context could show a secret
             self.add(Error(None, None, None, "Ansible cannot load the inventory (%s)" % first_line(exc)))
-        else:
-            self.check_hosts(inventory, variables, scan)
+        for message in warnings.messages:
+            self.add(self.warning_error(message))
         return sorted(self.errors.values(), key=lambda e: e.key()), hosts
+
+    def warning_error(self, message):
+        """An error from a warning Ansible gave while loading the inventory (its first line: keys and group names,
+        never a value; the parsers' details, which may quote a file, are left out: the scan names the file)."""
+        unparsed = re.match(r"^Unable to parse (.*) as an inventory source$", message)
+        if unparsed:
+            rel = os.path.relpath(unparsed.group(1), self.inventory)
+            return Error(rel if not rel.startswith("..") else unparsed.group(1), None, None,
+                         "Ansible cannot read it as an inventory: write it as a YAML inventory (all: with children, "
+                         "hosts and vars)")
+        return Error(None, None, None, "Ansible: %s" % message)
+
+
+class _Warnings(object):
+    """Ansible's warnings while the inventory is loaded and read, kept (first line) instead of printed."""
+
+    def __init__(self):
+        self.messages = []
+        self.display = self.saved = None
+
+    def __enter__(self):
+        from ansible.utils.display import Display
+        self.display = Display()
+        self.saved = dict((name, self.display.__dict__.get(name)) for name in ("warning", "error_as_warning"))
+        self.display.warning = self.warning
+        self.display.error_as_warning = lambda *args, **kwargs: None  # followed by "Unable to parse ..."
+        return self
+
+    def warning(self, msg, *args, **kwargs):  # pylint: disable=unused-argument
+        lines = str(msg).strip().splitlines()
+        if lines and lines[0][:200] not in self.messages:
+            self.messages.append(lines[0][:200])
+
+    def __exit__(self, *exc):
+        for name, saved in self.saved.items():
+            if saved is None:
+                self.display.__dict__.pop(name, None)
+            else:
+                setattr(self.display, name, saved)
+        return False
 
 
 def main(argv=None):
@@ -887,7 +943,7 @@ def main(argv=None):
         try:
             validator = Validator(inventory)
             errors, hosts = validator.run()
-        except Exception as exc:  # pylint: disable=broad-except - never a traceback: one line, and the next inventory
+        except Exception as exc:  # pylint: disable=broad-except  # never a traceback: one line, and the next inventory
             validator = None
             errors, hosts = [Error(None, None, None, "the check stopped (%s)" % first_line(exc))], 0
         report[_shown(inventory)] = [e.as_dict() for e in errors]
