@@ -6,6 +6,7 @@
 #
 # What every comet_* module does with its options before its own work, on both paths (CometModule, an AnsibleModule,
 # and the controller's stand-in for a module, plugins/plugin_utils/_controller_module.py):
+# - a task environment with credentials inside COMET_SERVER_URL refused before the module runs (environment_problem);
 # - secrets never shown (hidden_values): the password of a URL holding credentials (server_url, comet_install_token's
 #   server, COMET_SERVER_URL through environment:), and the URL-encoded forms of every no_log value (a 400 page may
 #   echo the form-encoded request), added to the values a result, a warning and the invocation are scrubbed of;
@@ -118,6 +119,18 @@ def hidden_values(no_log_values, params, argument_spec=None):
     walk(params)
     found.discard("")
     return found
+
+
+def environment_problem(environment):
+    """'' or the refusal of a task's ``environment`` (the variables a module process gets) that holds credentials
+    inside a URL in a COMET_* variable (COMET_SERVER_URL): Ansible writes a module's environment on its command line,
+    shown at -vvv, in the log file and by ps, before the module could refuse the URL itself."""
+    for name, value in sorted((environment or {}).items()):
+        if str(name).upper().startswith("COMET_") and isinstance(value, str) and hidden_values((), {name: value}):
+            return ("%s (environment): must not contain credentials (user:password@): give the server's URL alone, and "
+                    "the administrator and the password in admin_username and admin_password (a vault), not through "
+                    "environment: (Ansible shows a task's environment at -vvv)" % name)
+    return ""
 
 
 def _message_of(error):

@@ -41,6 +41,7 @@ options:
     description:
       - The Comet Server address the client connects to, carried in the token (for prebuilt clients without a server
         URL). Defaults to the server's own setting.
+      - The rule of O(server_url) applies (an http or https URL, no credentials, query or fragment).
     type: str
 """
 
@@ -77,6 +78,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_module_input im
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometAdminClient, CometApiError, comet_argument_spec
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import api_counters
+from ansible_collections.unil.backup.plugins.module_utils._comet_url import url_problem
 
 
 def argument_spec():
@@ -98,6 +100,8 @@ def run(module):
     p = module.params
     if not p["account"].strip() or any(ch in p["account"] for ch in "\r\n\t\x00 "):
         module.fail_json(msg="account: %r is not a Comet username" % p["account"])
+    if p["server"] is not None and url_problem(p["server"], "server"):  # the server URL's rule, never showing it
+        module.fail_json(msg="server: %s" % url_problem(p["server"], "server"))
     client = CometAdminClient.from_module(module)
     if module.check_mode:
         module.exit_json(changed=True, token="", expires=0, api=api_counters(client))

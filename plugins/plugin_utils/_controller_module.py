@@ -32,7 +32,11 @@ from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
-from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import hidden_values, validation_message
+from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import (
+    environment_problem,
+    hidden_values,
+    validation_message,
+)
 
 NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 # the validator's constraints, as AnsibleModule and ArgumentSpecValidator name them
@@ -226,6 +230,11 @@ class ControllerModuleAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
+        environment = {}
+        self._compute_environment_string(raw_environment_out=environment)
+        if environment_problem(environment):  # Ansible would show it on the module's command line
+            result.update(failed=True, msg=environment_problem(environment))
+            return result
         if not self._in_controller():
             result.update(self._execute_module(module_name=self.MODULE, task_vars=task_vars))
             return result

@@ -20,6 +20,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions impo
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError, check_device_state
 from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import (
+    environment_problem,
     hidden_values,
     option_type_message,
     validation_message,
@@ -90,6 +91,21 @@ def test_hidden_values_find_no_log_options_ansible_core_missed():
         key=dict(type="str", no_log=True))))
     found = hidden_values((), {"password": "Pw-1", "items": [{"key": "K-2"}, "not a dict"]}, spec)
     assert {"Pw-1", "K-2"} <= found
+
+
+@pytest.mark.parametrize("environment, refused", [
+    ({"COMET_SERVER_URL": "http://admin:pw-in-env@127.0.0.1:1/"}, True),
+    ({"comet_server_url": "https://u:p@h/"}, True),
+    ({"COMET_SERVER_URL": "http://127.0.0.1:1/"}, False),
+    ({"https_proxy": "http://user:proxy-pw@proxy:3128"}, False),  # not ours: Ansible's to show or not
+    ({}, False),
+    (None, False),
+])
+def test_a_task_environment_with_credentials_in_comet_server_url_is_refused(environment, refused):
+    message = environment_problem(environment)
+    assert bool(message) is refused
+    if refused:
+        assert "must not contain credentials" in message and "pw-in-env" not in message
 
 
 # ------------------------------------------------------------------------------------- times, regexes
