@@ -47,6 +47,12 @@ options:
       - Timeout in seconds of each HTTP request to the server.
       - Failed requests (HTTP 5xx, timeouts, dropped connections, truncated answers) are retried a few times with an
         exponential backoff; errors the server states (HTTP 4xx, authentication) are not.
+      - HTTP 429 and 503 are retried after the server's C(Retry-After) (at most 60 seconds per wait).
+      - A write is never sent twice when its answer is lost after sending; the object is read instead to find out
+        whether the write was stored (then the task reports a change).
+      - After 3 requests in a row to one server time out, the other calls of the same C(ansible-playbook) run to that
+        server fail at once, naming O(server_url), for 5 minutes (a circuit breaker whose state is a file in
+        O(lock_dir)).
     type: int
     default: 30
   lock_dir:

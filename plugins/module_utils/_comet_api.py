@@ -613,9 +613,9 @@ class CometAdminClient:
                 delay = min(error.retry_after, MAX_RETRY_AFTER)
                 budget = max(MAX_RETRY_AFTER, float(self.timeout) * (self.retries + 1))
                 if waited + delay > budget:
-                    raise CometApiError(endpoint, error.status, "%s (the server asks to wait %ds more after %ds of "
-                                        "waiting, after %d attempts: giving up)" % (error.message, delay, waited,
-                                                                                     attempt))
+                    message = "%s (the server asks to wait %ds more after %ds of waiting, after %d attempts: " \
+                              "giving up)" % (error.message, delay, waited, attempt)
+                    raise CometApiError(endpoint, error.status, message)
             waited += delay
             with self._stats_lock:
                 self.stats["retries"] += 1

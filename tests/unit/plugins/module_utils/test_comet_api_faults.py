@@ -37,8 +37,8 @@ def test_normalised_drops_zero_values_at_every_level():
               "Sources": {"s1": {"Statistics": {"LastStartTime": 0, "LastBackupJob": {"GUID": "", "Status": 0}},
                                  "OwnerDevice": "", "EngineProps": {"INCLUDE0": "/home"}, "Engine": "engine1/file",
                                  "ExistingKeys": None, "PreExec": [], "OverrideDestinationRetention": None}},
-            "Username": "pnom", "PolicyID": "", "MaximumDevices": 0, "SendNotificationsOnSuccess": False,
-            "Emails": []}
+              "Username": "pnom", "PolicyID": "", "MaximumDevices": 0, "SendNotificationsOnSuccess": False,
+              "Emails": []}
     assert api.normalised(stored) == api.normalised(sent)
     assert api.same_when_stored(sent, stored)
     assert not api.same_when_stored(sent, dict(stored, Username="other"))
