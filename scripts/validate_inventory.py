@@ -19,7 +19,14 @@ secret: a whole vault file or an inline !vault value is never decrypted, only co
   - secrets only in vault: a variable whose name says password, token or secret, in any file of the inventory (and
     every value of a clear-text file named *vault* or *secret*), must be vault-encrypted, a template ("{{ vault_x }}")
     or a CHANGE-ME placeholder. Its value is never printed.
-Every error names the file (where known), the host or group and the variable; exit status 1 when there is any.
+  - the files themselves: YAML that does not parse (an alias to another file's anchor), duplicate keys, a name or
+    device ID that YAML reads as a number (0042), a vault file or inline !vault whose content is not vault data
+    (checked without any secret), host_vars of a host not in the inventory, one host written twice with another
+    case, a group key Ansible skips (hots:), a role variable misspelt outside the namespace (commet_config_folders,
+    Comet_config_folders), a device ID naming one Comet device for several hosts (the rule comet_config applies).
+Every error names the file (where known), the host or group and the variable, and says what to write instead; exit
+status 1 when there is any. The check never raises: a file or host that breaks a check is one error line (the first
+line of the exception: never a secret) and the others are still checked. --timing prints each inventory's time.
 """
 from __future__ import annotations
 
@@ -226,6 +233,8 @@ def holds_secret(value):
 def first_line(exc):
     """An exception as one line: its type and the first line of its message (a parser's context may show a
     secret on the next lines)."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply, or an alias that holds itself (&a [*a]): write the value out"
     lines = str(exc).strip().splitlines()
     return "%s%s" % (type(exc).__name__, ": " + lines[0][:200] if lines else "")
 
@@ -245,6 +254,7 @@ class Scan(object):
         self.definitions, self.vault_files, self.errors, self.others = [], [], [], []
         self.host_files = {}  # host: [files of the inventory listing it]
         self.host_vars = {}  # host: [its host_vars files]
+        self.inventory_files = []  # the YAML inventories (all: children, hosts, vars)
         self.broken = set()  # absolute paths Ansible must not read (their errors are reported here)
 
 
@@ -408,6 +418,7 @@ def _scan_file(path, rel, scan):
         for var, value in (data or {}).items():
             scan.definitions.append(Definition(rel, entity, str(var), value))
     elif inventory_file:
+        scan.inventory_files.append(rel)
         _inventory_definitions(rel, data, scan)
     elif data is not None:
         scan.others.append((rel, data))
@@ -495,6 +506,7 @@ class Validator(object):
         self.inventory = os.path.abspath(inventory)
         self.errors = {}
         self.vault_files = []
+        self.inventory_files = []
         self.specs = role_specs()
         self.known = set(self.specs) | INTERNAL | playbook_variables()
         self._close = {}
@@ -866,6 +878,7 @@ class Validator(object):
         for error in scan.errors:
             self.add(error)
         self.check_definitions(scan.definitions, scan.vault_files, scan.others)
+        self.inventory_files = scan.inventory_files
         warnings = _Warnings()
         try:
             with warnings:
@@ -881,6 +894,14 @@ class Validator(object):
     def warning_error(self, message):
         """An error from a warning Ansible gave while loading the inventory (its first line: keys and group names,
         never a value; the parsers' details, which may quote a file, are left out: the scan names the file)."""
+        unexpected = re.match(r"^Skipping unexpected key \((.*)\) in group \((.*)\), only ", message)
+        if unexpected:
+            key, group = unexpected.groups()
+            close = difflib.get_close_matches(key, ["vars", "children", "hosts"], n=1, cutoff=0.5)
+            files = self.inventory_files
+            return Error(files[0] if len(files) == 1 else None, "group %s" % group, None,
+                         "the key %r is not one of a group's: Ansible skips it and what it holds; write %s"
+                         % (key, close[0] if close else "vars, children or hosts"))
         unparsed = re.match(r"^Unable to parse (.*) as an inventory source$", message)
         if unparsed:
             rel = os.path.relpath(unparsed.group(1), self.inventory)

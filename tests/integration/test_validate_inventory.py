@@ -94,8 +94,8 @@ EXPECTED = {
     "url-with-credentials": [("group_vars/all/main.yml", "group all", "comet_client_server_url",
                               r"must not contain credentials .*\(its value is not shown", None)],
     # issue 22: what the validator crashed on, or missed
-    "alias-to-another-file": [("host_vars/chim-lin-02.unil.ch.yml", "host chim-lin-02.unil.ch", None,
-                               r"^not valid YAML \(line 2\): found undefined alias 'chemistry_name' - an alias \(\*name\) "
+    "alias-to-another-file": [("host_vars/chim-lin-02.unil.ch", "host chim-lin-02.unil.ch", None,
+                               r"^not valid YAML \(line 3\): found undefined alias 'chemistry_name' - an alias \(\*name\) "
                                r"only refers to an anchor \(&name\) of the same file: write the value here", None)],
     "device-name-all-digits": [("host_vars/chim-lin-02.unil.ch.yml", "host chim-lin-02.unil.ch",
                                 "comet_config_device_name", r"^YAML reads 0042 as the number 34, not as text: quote it "
@@ -132,6 +132,9 @@ EXPECTED = {
          r"^host_vars of a host that is not in the inventory: .*add the host to the inventory, or remove the file$",
          None),
     ],
+    "group-key-misspelt": [("hosts.yml", "group windows", None,
+                            r"^the key 'hots' is not one of a group's: Ansible skips it and what it holds; write hosts$",
+                            None)],
     "misspelt-prefix": [(CHIMIE, "group dept_chimie", "commet_config_run_on_boot",
                          r"^not a variable of unil.backup as written \(no role reads it\): write "
                          r"comet_config_run_on_boot$", None)],
@@ -169,7 +172,7 @@ def corpus():
 
 def test_every_case_of_the_corpus_is_expected():
     assert sorted(os.listdir(CORPUS)) == sorted(EXPECTED)
-    assert len(EXPECTED) >= 38
+    assert len(EXPECTED) >= 39
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
