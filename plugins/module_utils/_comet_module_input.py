@@ -89,8 +89,9 @@ def _no_log_options(argument_spec, params):
 
 def hidden_values(no_log_values, params, argument_spec=None):
     """More strings to hide, given the no_log values already hidden and the module's options: the no_log options'
-    values (_no_log_options, when ``argument_spec`` is given), each URL-encoded form of a no_log value, the password (with its user, as user:password, and in its decoded and URL-encoded forms)
-    of every URL with credentials in a text option, at any depth (such a URL is refused, but Ansible shows a module's
+    values (_no_log_options, when ``argument_spec`` is given), each URL-encoded form of a no_log value, the password
+    (with its user, as user:password, and in its decoded and URL-encoded forms) of every URL with credentials in a
+    text option, at any depth (such a URL is refused, but Ansible shows a module's
     options in its result)."""
     found = _no_log_options(argument_spec, params)
     for value in set(no_log_values or ()) | set(found):
