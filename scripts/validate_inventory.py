@@ -357,7 +357,10 @@ def _scan_file(path, rel, scan):
     entity = _vars_entity(rel)
     if entity is not None and entity[0] == "host":
         scan.host_vars.setdefault(entity[1], []).append(rel)
-    yaml_file = entity is not None or os.path.splitext(rel)[1] in (".yml", ".yaml", ".json")
+    # vars files; inventory sources (.yml, .yaml, .json, or no extension at the top of the inventory: Ansible's
+    # yaml plugin reads those too)
+    yaml_file = entity is not None or os.path.splitext(rel)[1] in (".yml", ".yaml", ".json") \
+        or (os.sep not in rel and "/" not in rel and os.path.splitext(rel)[1] == "")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -183,8 +183,8 @@ def reidentify_notes(groups, hosts):
         for host in group["hosts"]:
             if host in wanted:
                 others = [other for other in group["hosts"] if other != host]
-                out[host] = "%s shared %s with %s: given an identity of its own" % (host, shared or "its identity",
-                                                                                      _named(others))
+                out[host] = "%s shared %s with %s: given an identity of its own" % (
+                    host, shared or "its identity", _named(others))
     return out
 
 

@@ -107,8 +107,8 @@ def identity_figure(hosts=10000):
 
 def report(results, identity, say=print):
     say("== controller-side scale: role comet_config against the stand-in (generated hosts, %d per account)" % PER_ACCOUNT)
-    say("   %6s  %-6s  %9s  %9s  %12s  %12s  %9s  %7s" % ("hosts", "run", "wall s", "CPU s", "wall ms/host",
-                                                        "CPU ms/host", "requests", "writes"))
+    say("   %6s  %-6s  %9s  %9s  %12s  %12s  %9s  %7s" % (
+        "hosts", "run", "wall s", "CPU s", "wall ms/host", "CPU ms/host", "requests", "writes"))
     for fig in results:
         for label in ("first", "noop"):
             run = fig[label]

@@ -47,6 +47,6 @@ def run_playbook(*args, tmp_path=None, env=None, clear_comet=False, timeout=600,
     started = time.time()
     proc = subprocess.run([ANSIBLE_PLAYBOOK] + [str(a) for a in args], cwd=str(cwd), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
-    print("$ ansible-playbook %s: rc %d in %.1f s" % (label or " ".join(os.path.basename(str(a)) for a in args),
-                                                     proc.returncode, time.time() - started))
+    shown = label or " ".join(os.path.basename(str(a)) for a in args)
+    print("$ ansible-playbook %s: rc %d in %.1f s" % (shown, proc.returncode, time.time() - started))
     return proc.returncode, proc.stdout

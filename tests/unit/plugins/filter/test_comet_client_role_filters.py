@@ -20,8 +20,8 @@ VARIABLES = {"state": "present", "server_url": "https://comet.example.ch", "bran
              "macos_use_install_token": True}
 
 
-def settings(facts=FACTS, **changes):
-    return bd.comet_client_settings(dict(VARIABLES, **changes), facts)
+def settings(facts=None, **changes):
+    return bd.comet_client_settings(dict(VARIABLES, **changes), FACTS if facts is None else facts)
 
 
 def test_secrets_are_reduced_and_never_returned():

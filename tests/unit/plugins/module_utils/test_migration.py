@@ -174,7 +174,7 @@ def test_filter_refuses_bad_input(args, match):
 
 
 def _fleet(count):
-    kinds = [h for h in HOSTS]
+    kinds = list(HOSTS)
     return [dict(kinds[i % len(kinds)], host="host-%05d" % i) for i in range(count)]
 
 
