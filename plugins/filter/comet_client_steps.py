@@ -54,6 +54,13 @@ def comet_client_windows_services(probe, plan=None, check_mode=False):
     return steps.windows_services_to_start(probe, plan, check_mode)
 
 
+def comet_client_macos_install_steps(package, use_token=False):
+    try:
+        return steps.macos_install_steps(_text(package), use_token)
+    except ValueError as err:
+        raise AnsibleFilterError("comet_client_macos_install_steps: %s" % err)
+
+
 def comet_client_macos_daemons(probe):
     return steps.macos_daemons(probe)
 
@@ -101,6 +108,7 @@ class FilterModule(object):
             "comet_client_login_needed": comet_client_login_needed,
             "comet_client_login_step": comet_client_login_step,
             "comet_client_macos_daemons": comet_client_macos_daemons,
+            "comet_client_macos_install_steps": comet_client_macos_install_steps,
             "comet_client_macos_uninstaller": comet_client_macos_uninstaller,
             "comet_client_removal_check": comet_client_removal_check,
             "comet_client_two_factor": comet_client_two_factor,

@@ -17,6 +17,7 @@ import json
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _comet_macos as cm
 from ansible_collections.unil.backup.plugins.module_utils import _comet_windows as cw
 
 PREFIX = "unil.backup.comet_client: "
@@ -127,8 +128,8 @@ def install_failure(result, host, installer, action, os_name, account="", secret
     if _rc_zero(result):
         return ""
     if os_name == "macos":
-        return "%s/usr/sbin/installer -pkg %s (%s) failed on %s with exit code %s: %s" % (
-            PREFIX, installer, action, host, _rc_text(result), output)
+        return "%s%s (%s) failed on %s with exit code %s: %s" % (
+            PREFIX, " ".join(cm.installer_argv(installer or "-")), action, host, _rc_text(result), output)
     return _join("%sthe installer %s (%s) failed on %s with exit code %s: %s" % (
         PREFIX, installer, action, host, _rc_text(result), output), _two_factor(account, output))
 
@@ -163,6 +164,16 @@ def windows_services_to_start(probe, plan, check_mode=False):
     services = _dict(_dict(probe).get("services"))
     return [{"name": name, "start_mode": "" if _dict(state).get("enabled") and action == "none" else "auto"}
             for name, state in services.items()]
+
+
+def macos_install_steps(package, use_token=False):
+    """The documented macOS installation as argvs: {setenv (``launchctl setenv BACKUP_APP_TOKEN``, the task appends
+    the token under no_log; [] without a token), installer (``installer -allowUntrusted -pkg <package> -target /``),
+    unsetenv (``launchctl unsetenv BACKUP_APP_TOKEN``; [] without a token)}. Sources: _comet_macos.installer_argv."""
+    use_token = _flag(use_token)
+    return {"setenv": cm.token_setenv_argv() if use_token else [],
+            "installer": cm.installer_argv(str(package or "")),
+            "unsetenv": cm.token_unsetenv_argv() if use_token else []}
 
 
 def macos_daemons(probe):

@@ -29,6 +29,38 @@ _VERSION_RE = re.compile(r"[0-9]+(?:\.[0-9]+)+|[0-9]+")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Installation (Comet docs, "Comet Backup installation", macOS silent installation, Comet >= 20.12.5; comet-go-sdk
+# cometsdk.go, the comment on install tokens / AdminCreateInstallToken): the package reads BACKUP_APP_TOKEN (or
+# BACKUP_APP_CONFIGURE) from launchd's environment, then Apple's installer runs with -allowUntrusted, so that the
+# installation is not refused where the package's signing certificate is not trusted or has expired. Running the
+# installer again over an installed client upgrades it.
+# ---------------------------------------------------------------------------------------------------------------
+INSTALLER = "/usr/sbin/installer"
+LAUNCHCTL = "/bin/launchctl"
+TOKEN_VARIABLE = "BACKUP_APP_TOKEN"
+
+
+def installer_argv(package):
+    """The documented ``installer -allowUntrusted -pkg <package> -target /`` as an argv (run from the package's
+    directory, as the docs show)."""
+    if not isinstance(package, str) or not package or _CONTROL_RE.search(package):
+        raise ValueError("package: %r is not a path to a .pkg" % (package,))
+    return [INSTALLER, "-allowUntrusted", "-pkg", package, "-target", "/"]
+
+
+def token_setenv_argv():
+    """The documented ``launchctl setenv BACKUP_APP_TOKEN`` that precedes the installer, without the token: the task
+    appends it, under no_log, so that no filter result ever holds it."""
+    return [LAUNCHCTL, "setenv", TOKEN_VARIABLE]
+
+
+def token_unsetenv_argv():
+    """``launchctl unsetenv BACKUP_APP_TOKEN``: launchd keeps the variable until reboot otherwise (our own step, not
+    the vendor's)."""
+    return [LAUNCHCTL, "unsetenv", TOKEN_VARIABLE]
+
+
 def daemon_plist(label):
     """The LaunchDaemon file of a label: backup.delegate -> /Library/LaunchDaemons/backup.delegate.plist."""
     return "%s/%s.plist" % (LAUNCH_DAEMONS_DIR, label)

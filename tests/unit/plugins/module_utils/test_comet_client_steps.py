@@ -60,7 +60,7 @@ INSTALL_CASES = [
     ("linux failure without an exit code", {"msg": "boom", "failed": True}, "linux", [], None,
      P + "the installer C.run (install) failed on pc1 with exit code -: boom"),
     ("macos failure", {"rc": 1, "stdout": "", "stderr": "installer: Error"}, "macos", [], None,
-     P + "/usr/sbin/installer -pkg C.run (install) failed on pc1 with exit code 1: installer: Error"),
+     P + "/usr/sbin/installer -allowUntrusted -pkg C.run -target / (install) failed on pc1 with exit code 1: installer: Error"),
     ("macos success", {"rc": 0}, "macos", [], None, ""),
     ("windows 3010 is a success", {"rc": 3010, "changed": True}, "windows", [], [0, 3010], ""),
     ("windows 0", {"rc": 0}, "windows", [], None, ""),
