@@ -259,7 +259,9 @@ def final_check(probe, plan, host, require_login=False, check_services=False):
     login = _dict(comet.get("login"))
     version = str(comet.get("version") or "")
     services = _dict(probe.get("services"))
-    ok = version == target and (not _flag(require_login) or bool(login.get("logged_in")))
+    # compared as versions: a client reporting 24.6.0.0 runs the target 24.6.0
+    ok = bool(cc.parse_version(version)) and cc.compare_versions(version, target) == 0 \
+        and (not _flag(require_login) or bool(login.get("logged_in")))
     check_services = _flag(check_services)
     if check_services:
         ok = ok and all(_dict(state).get("active") for state in services.values())

@@ -115,12 +115,26 @@ def service_facts(raw_services):
     return out
 
 
+def installed_version(raw):
+    """The client's version from the probe: what ``backup-tool.exe version`` printed (documented: Comet docs, appendix
+    "Command-line control"), else the Uninstall key's DisplayVersion (not documented by Comet: it may be missing, or
+    written 24.6.0.0); '' when backup-tool.exe is gone or neither holds a version. Versions are compared as versions
+    (_comet_client.compare_versions: 24.6.0.0 == 24.6.0), never as strings."""
+    raw = _dict(raw)
+    if not _flag(_dict(raw.get("backup_tool")).get("exists")):
+        return ""
+    answer = _dict(raw.get("version_output"))
+    found = cc.parse_version(_text(answer.get("text"))) if answer.get("rc") == 0 else ""
+    return found or cc.parse_version(_text(_dict(raw.get("uninstall_key")).get("DisplayVersion")))
+
+
 def probe_facts(raw, install_dir_hint="", crashplan_archives=None, crashplan_log_dir=cp.WINDOWS_DEFAULT_LOG_DIR):
     """The probe shape every OS shares (module host_info's on Linux), from the raw answer of windows_comet_probe.ps1.
 
-    Installed: the Uninstall key or backup-tool.exe is there. The version is the Uninstall key's DisplayVersion, and
-    only while backup-tool.exe exists: a client whose program is gone reads as installed with no version, which the
-    plan repairs by running the installer over it (never by installing beside it).
+    Installed: the Uninstall key or backup-tool.exe is there. The version is ``backup-tool.exe version``'s answer
+    (installed_version; the Uninstall key's DisplayVersion only when that holds none), and only while backup-tool.exe
+    exists: a client whose program is gone reads as installed with no version, which the plan repairs by running the
+    installer over it (never by installing beside it).
 
     When the probe read CrashPlan (its ``crashplan`` part), ``crashplan`` holds the facts and plan of
     _crashplan.windows_facts (as host_info's ``crashplan`` on Linux), made with ``crashplan_archives`` and
@@ -146,7 +160,7 @@ def probe_facts(raw, install_dir_hint="", crashplan_archives=None, crashplan_log
     log_dir = str(crashplan_log_dir or cp.WINDOWS_DEFAULT_LOG_DIR)
     out = {
         "comet": {"installed": installed,
-                  "version": cc.parse_version(_text(uninstall.get("DisplayVersion"))) if tool_exists else "",
+                  "version": installed_version(raw),
                   "device_id": device_id(settings.get("DeviceIdentificationID")) if installed else "",
                   "login": login},
         # start at boot is the services' business on Windows: there is no unit

@@ -113,6 +113,11 @@ if ($toolExists) {
     }
 }
 
+# The installed version as Comet documents it: `backup-tool version` (Comet docs, appendix "Command-line control").
+# The Uninstall key's DisplayVersion is not documented (it may be missing, or written with four parts): the controller
+# reads it only when this answer holds no version (_comet_windows.installed_version).
+$versionOutput = if ($toolExists) { Invoke-BackupTool -Exe $toolPath -Arguments @('version') -TimeoutSeconds 60 } else { $null }
+
 $services = @(foreach ($name in $ServiceNames) {
         $service = Get-Service -Name $name -ErrorAction SilentlyContinue
         if ($null -eq $service) {
@@ -234,6 +239,7 @@ $Ansible.Result = [ordered]@{
     install_dir = $installDir
     backup_tool = [ordered]@{ path = $toolPath; exists = $toolExists }
     login_status = $loginStatus
+    version_output = $versionOutput
     services = $services
     reboot_pending = $rebootPending
     os_version = [System.Environment]::OSVersion.Version.ToString()

@@ -5,15 +5,21 @@
 installation", "Appendix"; comet-go-sdk cometsdk.go), with the vendor-documented command lines and samples."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.filter.comet_client_steps import FilterModule as StepFilters
+from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client_steps as steps
 from ansible_collections.unil.backup.plugins.module_utils import _comet_macos as cm
+from ansible_collections.unil.backup.plugins.module_utils import _comet_windows as cw
 
 STEP_FILTERS = StepFilters().filters()
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
+PROBE_SCRIPT = os.path.join(ROOT, "roles", "comet_client", "files", "windows_comet_probe.ps1")
 PKG = "/var/tmp/unil-comet-client-0123/Comet Backup UNIL.pkg"
 
 
@@ -47,3 +53,62 @@ def test_macos_install_failure_names_the_documented_command():
     msg = steps.install_failure({"rc": 1, "stdout": "installer: The package is untrusted."}, "mac1", "C.pkg",
                                 "install", "macos")
     assert "/usr/sbin/installer -allowUntrusted -pkg C.pkg -target / (install) failed on mac1" in msg
+
+
+# 2. Windows: the installed version from `backup-tool.exe version` (Comet docs, appendix "Command-line control"); the
+# Uninstall key's DisplayVersion (not documented) only when that holds none; compared as versions.
+def windows_raw(display_version=None, version_text="24.6.0", version_rc=0, tool=True):
+    uninstall = {"path": "HKLM:\\" + cw.UNINSTALL_KEY, "DisplayName": "Comet Backup", "UninstallString": "",
+                 "InstallLocation": "C:\\Program Files\\Comet Backup"}
+    if display_version is not None:
+        uninstall["DisplayVersion"] = display_version
+    return {"uninstall_key": uninstall,
+            "settings_key": {"InstallDirectory": "C:\\Program Files\\Comet Backup", "DeviceIdentificationID": "d1"},
+            "install_dir": "C:\\Program Files\\Comet Backup",
+            "backup_tool": {"path": "C:\\Program Files\\Comet Backup\\backup-tool.exe", "exists": tool},
+            "login_status": {"rc": 0, "text": "Logged in, unlocked (2)"},
+            "version_output": None if version_text is None else {"rc": version_rc, "text": version_text},
+            "services": [{"name": name, "exists": True, "start_type": "Automatic", "status": "Running"}
+                         for name in cw.SERVICES]}
+
+
+@pytest.mark.parametrize("raw, version", [
+    (windows_raw(display_version=None), "24.6.0"),
+    (windows_raw(display_version=""), "24.6.0"),
+    (windows_raw(display_version="24.6.0.0", version_text=None), "24.6.0.0"),
+    (windows_raw(display_version="24.5.0"), "24.6.0"),
+    (windows_raw(display_version="24.6.0", version_text="cannot run the client: access denied", version_rc=None), "24.6.0"),
+    (windows_raw(display_version="24.6.0", version_text="24.9.1", version_rc=1), "24.6.0"),
+    (windows_raw(display_version="24.6.0", tool=False), ""),
+])
+def test_windows_version_from_backup_tool_version_first(raw, version):
+    assert cw.installed_version(raw) == version
+    assert cw.probe_facts(raw)["comet"]["version"] == version
+
+
+@pytest.mark.parametrize("raw", [windows_raw(display_version=None), windows_raw(display_version="24.6.0.0", version_text=None),
+                                 windows_raw(display_version="24.6.0.0", version_text="24.6.0.0")],
+                         ids=["no DisplayVersion", "DisplayVersion 24.6.0.0", "backup-tool 24.6.0.0"])
+def test_windows_no_upgrade_planned_for_the_same_version(raw):
+    facts = cw.probe_facts(raw)
+    found = cc.plan(facts, "24.6.0", services=list(cw.SERVICES))
+    assert found["action"] == "none" and found["changes"] == []
+    assert steps.final_check(facts, {"target": "24.6.0", "changes": ["upgrade"]}, "pc1")["ok"] is True
+
+
+@pytest.mark.parametrize("left, right, order", [("24.6.0.0", "24.6.0", 0), ("24.6.0", "24.6.0.0", 0), ("24.6.0.1", "24.6.0", 1),
+                                                ("24.10.0", "24.9.3", 1), ("24.6", "24.6.0", 0)])
+def test_compare_versions_as_versions(left, right, order):
+    assert cc.compare_versions(left, right) == order
+
+
+def test_final_check_with_another_or_no_version_fails():
+    assert steps.final_check({"comet": {"version": "24.5.0.0"}}, {"target": "24.6.0", "changes": ["upgrade"]}, "pc1")["ok"] is False
+    assert steps.final_check({"comet": {"version": ""}}, {"target": "24.6.0", "changes": ["upgrade"]}, "pc1")["ok"] is False
+
+
+def test_probe_runs_the_documented_version_command():
+    with open(PROBE_SCRIPT, encoding="utf-8") as handle:
+        text = handle.read()
+    assert "Invoke-BackupTool -Exe $toolPath -Arguments @('version')" in text
+    assert "version_output = $versionOutput" in text
