@@ -146,14 +146,16 @@ _TWO_FACTOR_TEXT_RE = re.compile(r"ERR_TOTP_REQUIRED|\bTOTP\b|two[- ]factor|\b2F
 
 
 def account_login(profile):
-    """How an account logs in, from its profile: {password, totp, two_factor_required}. ``two_factor_required``: the
-    password alone is refused and a TOTP code is asked for. A profile that does not say is read as the Comet default
-    (password login allowed, no TOTP)."""
+    """How an account logs in, from its profile: {password, totp, two_factor_required}. ``two_factor_required``: a
+    TOTP code is asked for at a password login. comet-go-sdk's UserProfileConfig says of AllowPasswordAndTOTPLogin
+    that TOTP is then *required*, so it is read alone: AllowPasswordLogin true beside it does not make the password
+    sufficient (read with AllowPasswordLogin, it would let an unattended password login run into ERR_TOTP_REQUIRED).
+    A profile that does not say is read as the Comet default (password login allowed, no TOTP)."""
     profile = profile if isinstance(profile, dict) else {}
     password = profile.get("AllowPasswordLogin")
     password = True if password is None else bool(password)
     totp = bool(profile.get("AllowPasswordAndTOTPLogin"))
-    return {"password": password, "totp": totp, "two_factor_required": totp and not password}
+    return {"password": password, "totp": totp, "two_factor_required": totp}
 
 
 def mentions_two_factor(text):

@@ -19,8 +19,8 @@ TOTP = {"AllowPasswordLogin": False, "AllowPasswordAndTOTPLogin": True}
 
 @pytest.mark.parametrize("profile, expected", [
     (TOTP, {"password": False, "totp": True, "two_factor_required": True}),
-    # TOTP offered but the password alone still logs in: nothing is required of an unattended login
-    ({"AllowPasswordLogin": True, "AllowPasswordAndTOTPLogin": True}, {"password": True, "totp": True, "two_factor_required": False}),
+    # AllowPasswordAndTOTPLogin means TOTP is required (comet-go-sdk UserProfileConfig), whatever AllowPasswordLogin
+    ({"AllowPasswordLogin": True, "AllowPasswordAndTOTPLogin": True}, {"password": True, "totp": True, "two_factor_required": True}),
     ({"AllowPasswordLogin": True, "AllowPasswordAndTOTPLogin": False}, {"password": True, "totp": False, "two_factor_required": False}),
     # a profile that does not say (an older server): Comet's default, the password
     ({}, {"password": True, "totp": False, "two_factor_required": False}),

@@ -112,3 +112,23 @@ def test_probe_runs_the_documented_version_command():
         text = handle.read()
     assert "Invoke-BackupTool -Exe $toolPath -Arguments @('version')" in text
     assert "version_output = $versionOutput" in text
+
+
+# 3. Two-factor: comet-go-sdk UserProfileConfig, AllowPasswordAndTOTPLogin - "TOTP is required"; read alone.
+@pytest.mark.parametrize("profile", [{"AllowPasswordAndTOTPLogin": True},
+                                     {"AllowPasswordLogin": True, "AllowPasswordAndTOTPLogin": True}],
+                         ids=["alone", "beside AllowPasswordLogin"])
+def test_allow_password_and_totp_login_alone_is_refused_before_a_password_login(profile):
+    login = cc.account_login(profile)
+    assert login["two_factor_required"] is True
+    # a Linux installation answers the installer's prompts with the password: refused before any change
+    assert "requires two-factor authentication" in cc.two_factor_refusal("pnom", login, "linux", "install", False)
+    # a login repair (backup-tool login prompt) is a password login on every OS
+    assert "backup-tool login prompt" in cc.two_factor_refusal("pnom", login, "windows", "none", True)
+    # an install token registers the device without a login: nothing to refuse
+    assert cc.two_factor_refusal("pnom", login, "macos", "install", False) == ""
+
+
+def test_password_login_without_totp_is_not_refused():
+    login = cc.account_login({"AllowPasswordLogin": True, "AllowPasswordAndTOTPLogin": False})
+    assert cc.two_factor_refusal("pnom", login, "linux", "install", True) == ""
