@@ -89,6 +89,14 @@ def comet_client_macos_uninstaller(stat_results, app_path="", remove_credentials
     return steps.macos_uninstaller(stat_results, _text(app_path), remove_credentials)
 
 
+def comet_client_linux_disconnect(install_dir):
+    return steps.linux_disconnect_argv(_text(install_dir))
+
+
+def comet_client_disconnect_result(result, host=""):
+    return steps.disconnect_result(result, _text(host))
+
+
 def comet_client_uninstall_left(result, host="", app_path=""):
     return steps.uninstall_left(result, _text(host), _text(app_path))
 
@@ -101,9 +109,11 @@ class FilterModule(object):
     def filters(self):
         return {
             "comet_client_facts_missing": comet_client_facts_missing,
+            "comet_client_disconnect_result": comet_client_disconnect_result,
             "comet_client_final_check": comet_client_final_check,
             "comet_client_full_disk_access": comet_client_full_disk_access,
             "comet_client_install_failure": comet_client_install_failure,
+            "comet_client_linux_disconnect": comet_client_linux_disconnect,
             "comet_client_login_failure": comet_client_login_failure,
             "comet_client_login_needed": comet_client_login_needed,
             "comet_client_login_step": comet_client_login_step,

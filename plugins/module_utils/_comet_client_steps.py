@@ -284,6 +284,33 @@ def removal_check(probe, host):
     return {"ok": ok, "msg": "" if ok else msg}
 
 
+# Linux: Comet documents `backup-tool login disconnect` (appendix "Command-line control") to log a client out; the
+# role runs it before removing the files, bounded by coreutils' timeout (124: it did not answer in time). Deleting
+# /root/.config/backup-tool by hand is community knowledge only: done after, when comet_client_remove_credentials.
+DISCONNECT_TIMEOUT = 60
+DISCONNECT_KILL_AFTER = 10
+TIMEOUT_RC = 124
+
+
+def linux_disconnect_argv(install_dir):
+    """``timeout --kill-after=10 60 <install_dir>/backup-tool login disconnect``."""
+    return ["timeout", "--kill-after=%d" % DISCONNECT_KILL_AFTER, str(DISCONNECT_TIMEOUT),
+            "%s/backup-tool" % str(install_dir or "").rstrip("/"), "login", "disconnect"]
+
+
+def disconnect_result(result, host):
+    """{ok, msg} of ``backup-tool login disconnect`` before a removal: a failure is tolerated (the removal goes on)
+    and said, with the exit code, or that it did not answer within the timeout. Not run (skipped, check mode, no
+    client program): ok, nothing said."""
+    rc = _dict(result).get("rc")
+    if not ran(result) or rc is None or rc == "" or _rc_zero(result):
+        return {"ok": True, "msg": ""}
+    why = ("did not answer within %d seconds" % DISCONNECT_TIMEOUT if str(rc) == str(TIMEOUT_RC)
+           else "failed with exit code %s: %s" % (_rc_text(result), command_output(result)))
+    return {"ok": False, "msg": "WARNING %sbackup-tool login disconnect %s on %s; the client is removed anyway, and its "
+                                "login with it." % (PREFIX, why, host)}
+
+
 def uninstall_left(result, host, app_path):
     """The message for a macOS uninstall script that left the app in place."""
     return "%sthe uninstall script left %s on %s (exit code %s): %s" % (

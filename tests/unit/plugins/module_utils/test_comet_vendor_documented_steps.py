@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
 
 from ansible.errors import AnsibleFilterError
 
@@ -132,3 +133,50 @@ def test_allow_password_and_totp_login_alone_is_refused_before_a_password_login(
 def test_password_login_without_totp_is_not_refused():
     login = cc.account_login({"AllowPasswordLogin": True, "AllowPasswordAndTOTPLogin": False})
     assert cc.two_factor_refusal("pnom", login, "linux", "install", True) == ""
+
+
+# 4. Uninstall: Linux logs out with the documented `backup-tool login disconnect` first (bounded, failures said);
+# macOS runs the vendor's uninstall script before any bootout.
+ROLE_TASKS = os.path.join(ROOT, "roles", "comet_client", "tasks")
+
+
+def test_linux_disconnect_argv():
+    assert STEP_FILTERS["comet_client_linux_disconnect"]("/opt/CometBackup/") == [
+        "timeout", "--kill-after=10", "60", "/opt/CometBackup/backup-tool", "login", "disconnect"]
+
+
+@pytest.mark.parametrize("result, ok, said", [
+    ({"rc": 0, "stdout": "Logged out."}, True, ""),
+    ({"skipped": True}, True, ""),
+    ({}, True, ""),
+    ({"rc": None, "msg": "Command would have run if not in check mode"}, True, ""),
+    ({"rc": 124, "stdout": ""}, False, "backup-tool login disconnect did not answer within 60 seconds on pc1"),
+    ({"rc": 1, "stderr": "ERROR: not logged in"}, False, "backup-tool login disconnect failed with exit code 1: ERROR: not logged in on pc1"),
+])
+def test_disconnect_result(result, ok, said):
+    found = STEP_FILTERS["comet_client_disconnect_result"](result, "pc1")
+    assert found["ok"] is ok
+    assert (said in found["msg"]) if said else found["msg"] == ""
+    if not ok:
+        assert found["msg"].startswith("WARNING unil.backup.comet_client: ") and "removed anyway" in found["msg"]
+
+
+def _task_names(name):
+    with open(os.path.join(ROLE_TASKS, name), encoding="utf-8") as handle:
+        return [task.get("name", "") for task in yaml.safe_load(handle)]
+
+
+def test_linux_removal_order():
+    names = _task_names("linux_absent.yml")
+    disconnect = next(i for i, n in enumerate(names) if "login disconnect" in n)
+    stop = next(i for i, n in enumerate(names) if n.startswith("Stop and disable"))
+    files = names.index("Remove the client's files")
+    credentials = names.index("Remove the client's credentials of root")
+    assert disconnect < stop < files < credentials
+
+
+def test_macos_removal_runs_the_vendor_script_before_any_bootout():
+    names = _task_names("macos_absent.yml")
+    script = names.index("Run the client's uninstall script")
+    bootout = next(i for i, n in enumerate(names) if "bootout" in n)
+    assert script < bootout
