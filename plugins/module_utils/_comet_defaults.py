@@ -48,6 +48,25 @@ USER_EXCLUSIONS = {
     "linux": [],
 }
 
+# The accent workaround of the user-level globs above that hold an accented character ("OneDrive - Université de
+# Lausanne"): ONE regex per glob, written beside it (REXCLUDE*), matching the composed (NFC) and the decomposed (NFD)
+# forms of the name - Comet does not apply the glob when the file system stores the other form (seed 000, "Un bug
+# dans le logiciel CometBackup rend l'exclusion des fichiers et dossiers contenant un caractère accentué
+# impossible"). The glob and its regex are one user-level setting: written together, removed together (the
+# person's removal of either is theirs, _comet_settings). The same regex is the known-problem fix
+# (_comet_known_problems, accented_exclusion); _comet_exclusions.glob_to_regex() builds it (tested equal).
+USER_EXCLUSION_WORKAROUNDS = {
+    "windows": {
+        "C:\\Users\\*\\OneDrive - Universit\u00e9 de Lausanne":
+            "(?i)^C:[/\\\\]+Users[/\\\\]+[^/\\\\]*[/\\\\]+OneDrive - Universit(?:\u00e9|e\u0301) de Lausanne(?:[/\\\\].*)?$",
+    },
+    "macos": {
+        "/Users/*/OneDrive - Universit\u00e9 de Lausanne":
+            "^/Users/[^/]*/OneDrive - Universit(?:\u00e9|e\u0301) de Lausanne(?:/.*)?$",
+    },
+    "linux": {},
+}
+
 # "Exclusion au niveau système (non-modifiable)": regular expressions, stored in a policy's
 # FileAndFolderMandatoryExclusions with RestrictOS. Key "any" is "Tout OS".
 # Two entries are kept byte-exact as the seed writes them although they look mistyped, for the site to confirm

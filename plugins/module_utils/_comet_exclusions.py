@@ -36,6 +36,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import
     SYSTEM_EXCLUSIONS,
     SYSTEM_EXCLUSION_ADDITIONS,
     SYSTEM_EXCLUSION_FIXES,
+    USER_EXCLUSION_WORKAROUNDS,
     USER_EXCLUSIONS,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
@@ -322,7 +323,7 @@ def user_exclusions_plan(globs, regexes, os_name, accent_workaround=True):
         out_globs.append(glob)
         chars = accented_chars(glob)
         if chars:
-            regex = glob_to_regex(glob, os_name) if accent_workaround else None
+            regex = workaround_regex(glob, os_name) if accent_workaround else None
             workarounds[glob] = regex
             warnings.append(accent_warning(glob, chars, regex))
             if regex:
@@ -363,6 +364,50 @@ def apply_user_exclusions(props, globs, regexes, state, os_name=None):
 
     new = set_props_values(props, GLOB_PREFIX, _merge(props_values(props, GLOB_PREFIX), globs, state, glob_key), glob_key)
     return set_props_values(new, REGEX_PREFIX, _merge(props_values(props, REGEX_PREFIX), regexes, state))
+
+
+def workaround_regex(glob, os_name):
+    """The accent-workaround regex of ``glob``: the one shipped in USER_EXCLUSION_WORKAROUNDS for a UNIL default
+    glob (compared folded), else glob_to_regex()."""
+    for default, regex in USER_EXCLUSION_WORKAROUNDS.get(os_name, {}).items():
+        if fold_path(default, os_name) == fold_path(glob, os_name):
+            return regex
+    return glob_to_regex(glob, os_name)
+
+
+def exclusion_pairs(globs, regexes, os_name, accent_workaround=True):
+    """The user-level settings that are written as two patterns: [(kind, pattern, workaround)] for each accented
+    glob (kind "glob") or regex (kind "regex") of the request and the regex written beside it. The two halves are one
+    setting: see removed_pair_halves()."""
+    if not accent_workaround:
+        return []
+    pairs = []
+    for glob in globs:
+        glob = nfc(glob)
+        if has_accents(glob):
+            pairs.append(("glob", glob, workaround_regex(glob, os_name)))
+    for regex in regexes:
+        variant = regex_accent_variant(regex)[0] if has_accents(regex) else None
+        if variant:
+            pairs.append(("regex", nfc(regex), variant))
+    return pairs
+
+
+def removed_pair_halves(props, pairs, os_name):
+    """The halves left on an item (EngineProps ``props``) of the pairs (exclusion_pairs()) whose other half is gone -
+    the person removed the glob or the regex in their client. Returns (globs, regexes) to remove so that nothing of
+    the setting stays; ([], []) when every pair is whole or wholly absent."""
+    held_globs = set(fold_path(v, os_name) for v in props_values(props, GLOB_PREFIX))
+    held_regexes = set(nfc(v) for v in props_values(props, REGEX_PREFIX))
+    globs, regexes = [], []
+    for kind, pattern, workaround in pairs:
+        held = fold_path(pattern, os_name) in held_globs if kind == "glob" else nfc(pattern) in held_regexes
+        workaround_held = nfc(workaround) in held_regexes
+        if held and not workaround_held:
+            (globs if kind == "glob" else regexes).append(pattern)
+        elif workaround_held and not held:
+            regexes.append(workaround)
+    return globs, regexes
 
 
 def default_user_globs(os_name):

@@ -20,6 +20,12 @@ from __future__ import annotations
 import datetime
 import re
 
+from ansible_collections.unil.backup.plugins.module_utils._comet_defaults import USER_EXCLUSION_WORKAROUNDS
+
+# the OneDrive glob of each OS among the user-level defaults (seed 000, "Exclusion au niveau user (modifiable)")
+ONEDRIVE_GLOBS = dict((os_name, glob) for os_name, table in USER_EXCLUSION_WORKAROUNDS.items()
+                      for glob in table if "OneDrive" in glob)
+
 # Severities of a JobEntry (Go SDK: SEVERITY_DEBUG "D", SEVERITY_INFO "I", SEVERITY_WARNING "W", SEVERITY_ERROR "E"),
 # lowest first.
 SEVERITY_ORDER = ("D", "I", "W", "E")
@@ -94,8 +100,13 @@ KNOWN_PROBLEMS = (
         "title": "Exclusion with an accented character does not apply",
         "reason": "A bug in Comet Backup: an exclusion of files or folders whose name has an accented character does "
                   "not apply (here the OneDrive folder, excluded by default); a correction was requested from Comet.",
-        "fix": "Until Comet corrects it, write the exclusion without the accented character - a glob with * in its "
-               "place, such as */OneDrive - Universit* de Lausanne (a workaround, not from the guide).",
+        # the one accent workaround the collection writes beside the accented default glob (_comet_defaults)
+        "fix": "Until Comet corrects it, exclude the folder with a regular expression matching both Unicode forms of "
+               "its name, which the collection writes beside each accented default exclusion (role "
+               "unil.backup.comet_config with comet_config_exclusions_defaults) - on macOS %s, on Windows %s (a "
+               "workaround, not from the guide). If the person removed the exclusion to back up OneDrive, leave it "
+               "removed." % (USER_EXCLUSION_WORKAROUNDS["macos"][ONEDRIVE_GLOBS["macos"]],
+                             USER_EXCLUSION_WORKAROUNDS["windows"][ONEDRIVE_GLOBS["windows"]]),
         "patterns": (r"OneDrive - Universit(?:\u00e9|e\u0301) de Lausanne",),
     },
     {

@@ -27,9 +27,13 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions impo
     apply_user_exclusions,
     check_regex,
     default_user_globs,
+    exclusion_pairs,
+    has_accents,
     props_values,
+    removed_pair_halves,
     set_props_values,
     user_exclusions_plan,
+    workaround_regex,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import account_closing
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
@@ -412,19 +416,35 @@ def apply_settings(profile, request, now):
     warnings, workarounds = [], {}
     if request["exclusions"]:
         keep = "exclusions" in set_once and "item" not in created
-        try:
-            trial, change = set_user_exclusions(
-                deep(profile) if keep else profile, device_id, item_name=request["item_name"],
-                globs=request["globs"], regexes=request["regexes"], state=request["exclusions_state"],
-                defaults=request["exclusions_defaults"], accent_workaround=request["accent_workaround"], now=now,
-                item_id=item_id, hint=SETTINGS_HINT)
-        except CometInputError as exc:
-            raise exc.renamed(EXCLUSION_OPTIONS)
+
+        def exclusions_trial(current, item_id):
+            try:
+                return set_user_exclusions(
+                    deep(current) if keep else current, device_id, item_name=request["item_name"],
+                    globs=request["globs"], regexes=request["regexes"], state=request["exclusions_state"],
+                    defaults=request["exclusions_defaults"], accent_workaround=request["accent_workaround"], now=now,
+                    item_id=item_id, hint=SETTINGS_HINT)
+            except CometInputError as exc:
+                raise exc.renamed(EXCLUSION_OPTIONS)
+
+        before = deep(profile) if not keep and "item" not in created else None
+        trial, change = exclusions_trial(profile, item_id)
         item_id = change["item_id"]
+        if keep:
+            # the person removed half of a pair (the glob or its accent workaround): the other half goes too
+            profile, completed = complete_pair_removals(profile, device_id, item_id, request, now)
+            if completed:
+                changes.append(completed)
+                trial, change = exclusions_trial(profile, item_id)
         if not keep:
             profile = trial
             changes.append(change)
-            warnings, workarounds = change["warnings"], change["workarounds"]
+            warnings, workarounds = list(change["warnings"]), change["workarounds"]
+            if before is not None:
+                restored = restored_defaults(before, profile, device_id, item_id, request)
+                if restored:
+                    change["restored"] = restored
+                    warnings.append(restored_warning(restored, profile, device_id, item_id))
         elif change["changed"]:
             stored, wanted = exclusions_view(profile, change), exclusions_view(trial, change)
             kept["exclusions"] = {"stored": {"globs": stored["globs"], "regexes": stored["regexes"]},
@@ -446,6 +466,59 @@ def apply_settings(profile, request, now):
     found = {"device_id": device_id, "item_id": item_id, "rule_id": rule_id, "vault_id": vault_id, "created": created,
              "warnings": warnings, "workarounds": workarounds, "changes": changes, "kept": kept}
     return profile, found
+
+
+def _request_globs(request, os_name):
+    return (default_user_globs(os_name) if request["exclusions_defaults"] else []) + list(request["globs"])
+
+
+def complete_pair_removals(profile, device_id, item_id, request, now):
+    """A setting written as two patterns (an accented glob and its accent workaround regex, exclusion_pairs()) is
+    one setting: when the person removed either half in their client, the half left is removed too, so that nothing
+    of it stays (seed 000, "les dossiers OneDrive sont exclus par défaut, mais les personnes utilisant le service
+    peuvent réactiver la sauvegarde de ces dossiers"). Returns (profile, change or None); the change's ``removed``
+    lists the patterns removed, its ``reason`` is "pair_removed_by_person"."""
+    if request["exclusions_state"] == "absent":
+        return profile, None
+    os_name = device_os(device_id, profile["Devices"][device_id])
+    pairs = exclusion_pairs(_request_globs(request, os_name), request["regexes"], os_name, request["accent_workaround"])
+    item = profile["Sources"][item_id]
+    props = item.get("EngineProps") or {}
+    globs, regexes = removed_pair_halves(props, pairs, os_name)
+    if not globs and not regexes:
+        return profile, None
+    item["EngineProps"] = apply_user_exclusions(props, globs, regexes, "absent", os_name)
+    item["ModifyTime"] = now
+    return profile, {"setting": "exclusions", "changed": True, "device_id": device_id, "item_id": item_id,
+                     "warnings": [], "workarounds": {}, "removed": globs + regexes, "reason": "pair_removed_by_person"}
+
+
+def restored_defaults(before, after, device_id, item_id, request):
+    """The UNIL default user-level exclusions (globs and their accent workarounds) an enforced run wrote again on an
+    item that existed without them (the person had removed them), in the order of the defaults."""
+    if not request["exclusions_defaults"] or request["exclusions_state"] == "absent":
+        return []
+    os_name = device_os(device_id, after["Devices"][device_id])
+    wanted = []
+    for glob in default_user_globs(os_name):
+        wanted.append((GLOB_PREFIX, glob))
+        if request["accent_workaround"] and has_accents(glob):
+            wanted.append((REGEX_PREFIX, workaround_regex(glob, os_name)))
+
+    def held(profile, prefix, value):
+        props = ((profile.get("Sources") or {}).get(item_id) or {}).get("EngineProps") or {}
+        if prefix == GLOB_PREFIX:
+            return fold_path(value, os_name) in [fold_path(v, os_name) for v in props_values(props, GLOB_PREFIX)]
+        return value in props_values(props, REGEX_PREFIX)
+
+    return [value for prefix, value in wanted if not held(before, prefix, value) and held(after, prefix, value)]
+
+
+def restored_warning(restored, profile, device_id, item_id):
+    item = profile["Sources"][item_id]
+    return ("exclusions enforced (comet_config_enforce lists exclusions): the default exclusion(s) %s, which the person "
+            "had removed from item %r of device %s in their client, are written again"
+            % (", ".join('"%s"' % value for value in restored), item.get("Description"), device_id))
 
 
 def _schedule_terms(profile, change):
