@@ -153,7 +153,8 @@ class Bench:
         self.hosts_count = 0
 
     # -- environment -------------------------------------------------------------------------------------------------
-    def collection(self, ref):
+    @staticmethod
+    def collection(ref):
         """(ANSIBLE_COLLECTIONS_PATH, site.yml, label) of this checkout or of the commit ``ref`` exported apart."""
         if not ref:
             return os.path.join(ROOT, "build", "collections"), os.path.join(ROOT, "playbooks", "site.yml"), "this checkout"
@@ -563,7 +564,7 @@ def scale_figure(args):
     for hosts in args.scale_hosts:
         say("scale: role comet_config over %d generated hosts (first converge, then no-op)" % hosts)
         results.append(scale_bench.measure(hosts, forks=args.forks, work=os.path.join(args.log_dir, "scale-%d" % hosts),
-                                           say=say))
+                                           say=say, collections=Bench.collection(args.ref)[0]))
     print("")
     scale_bench.report(results, scale_bench.identity_figure(200 if args.smoke else 10000))
     print("   load average %.1f at the end, %d CPUs; scale figure done in %.0f s"

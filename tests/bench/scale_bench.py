@@ -54,8 +54,9 @@ def children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def run_play(work, forks, label, say):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
+def run_play(work, forks, label, say, collections=None):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections or os.path.join(ROOT, "build", "collections"),
+               ANSIBLE_NOCOLOR="1",
                ANSIBLE_HOME=os.path.join(work, "home"), ANSIBLE_LOCAL_TEMP=os.path.join(work, "tmp"),
                ANSIBLE_HOST_KEY_CHECKING="False")
     cpu, start = children_cpu(), time.monotonic()
@@ -69,8 +70,9 @@ def run_play(work, forks, label, say):
     return wall, cpu, proc.returncode
 
 
-def measure(hosts, forks=5, work=None, say=print):
-    """First converge and no-op of role comet_config over ``hosts`` generated hosts: a dict of figures."""
+def measure(hosts, forks=5, work=None, say=print, collections=None):
+    """First converge and no-op of role comet_config over ``hosts`` generated hosts: a dict of figures. ``collections``:
+    the ANSIBLE_COLLECTIONS_PATH holding the unil.backup to measure (default this checkout)."""
     work = work or tempfile.mkdtemp(prefix="scale-bench-%d-" % hosts)
     os.makedirs(work, exist_ok=True)
     with CometServerStandIn(admin_users={ADMIN: ADMIN_PASSWORD}, tls=False, port=0) as srv:
@@ -86,7 +88,7 @@ def measure(hosts, forks=5, work=None, say=print):
         figures = {"hosts": hosts, "forks": forks, "work": work}
         for label in ("first", "noop"):
             srv.reset_log()
-            wall, cpu, rc = run_play(work, forks, label, say)
+            wall, cpu, rc = run_play(work, forks, label, say, collections)
             writes = srv.log_count("set-user-profile-hash") + srv.log_count("set-user-profile")
             figures[label] = {"wall": wall, "cpu": cpu, "rc": rc, "requests": len(srv.log), "writes": writes}
     return figures
