@@ -188,9 +188,11 @@ def probe_facts(raw, install_dir_hint="", crashplan_archives=None, crashplan_log
     return out
 
 
-def install_arguments(shortcuts=False, tray_icon=False, local_system=False):
+def install_arguments(shortcuts=True, tray_icon=True, local_system=False):
     """The silent installer's arguments (Comet docs, silent installation), without the install token: the role
-    appends ``/TOKEN=...`` in a task of its own, under no_log. An upgrade runs with the same arguments and no token."""
+    appends ``/TOKEN=...`` in a task of its own, under no_log. An upgrade runs with the same arguments and no token.
+    The shortcuts and the tray icon are on by default (the guide sends people into the application: seed 000,
+    activation); ``/SHORTCUT=disable`` and ``/TRAYICON=disable`` only when asked."""
     args = ["/S"]
     if not shortcuts:
         args.append("/SHORTCUT=disable")

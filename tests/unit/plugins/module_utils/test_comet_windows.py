@@ -67,7 +67,7 @@ def test_device_id(case):
 def test_install_arguments(case):
     assert cw.install_arguments(**case["args"]) == case["expected"]
     args = case["args"]
-    assert F["comet_client_windows_install_args"](args.get("shortcuts", False), tray_icon=args.get("tray_icon", False),
+    assert F["comet_client_windows_install_args"](args.get("shortcuts", True), tray_icon=args.get("tray_icon", True),
                                                   local_system=args.get("local_system", False)) == case["expected"]
     assert "/TOKEN" not in case["expected"] and "/CONFIGURE" not in case["expected"]
 
