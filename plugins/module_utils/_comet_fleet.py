@@ -22,6 +22,8 @@
 #                      UNIL désactivé dans X jours")
 #   no_device          account with no computer ("Aucun ordinateur sauvegardé sur votre compte")
 #   outdated_client    client version lower than a minimum (when one is given)
+# and, when the site turns them on, the account rules of _comet_fleet_accounts (devices_over_limit, stale_device,
+# policy_mismatch, mails_not_received) and the closing counted from the service's announcement (account_closing).
 # Only BACKUP jobs (classification 4001) count for backup health. A working backup is a Success (5xxx) or a Warning
 # (7001): seed 000, "Gestion des alertes", Warning = "La tâche de sauvegarde a pu aller au bout du processus", and the
 # weekly report "Si des mentions succès ou avertissement apparaissent en majorité ... tout semble en ordre" (is_working).
@@ -33,6 +35,7 @@ import datetime
 import functools
 import re
 
+from ansible_collections.unil.backup.plugins.module_utils import _comet_fleet_accounts as rules_of
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     JOB_STATUS,
     CometInputError,
@@ -56,7 +59,18 @@ FINDINGS = (
     ("account_closing", "warning"),
     ("no_device", "warning"),
     ("outdated_client", "warning"),
+    ("devices_over_limit", "warning"),
+    ("stale_device", "warning"),
+    ("policy_mismatch", "warning"),
+    ("mails_not_received", "warning"),
 )
+# The codes of the checks a site turns on (options): counted in summary.by_finding only when on.
+OPTIONAL_FINDINGS = {
+    "devices_over_limit": "max_devices_per_account",
+    "stale_device": "stale_after_months",
+    "policy_mismatch": "policy_id",
+    "mails_not_received": "check_mails",
+}
 FINDING_ORDER = dict((code, i) for i, (code, dummy) in enumerate(FINDINGS))
 
 # Severity of last_job_failed by status name (names from the ONE code table, _comet_model.JOB_STATUS).
@@ -456,11 +470,24 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
     return view, findings
 
 
-def account_closing(account, profile, now):
-    """The account_closing finding of a suspended account (None when it is not suspended): the backups go
-    DATA_DELETED_AFTER_DAYS days after UserProfileConfig.LastSuspended (seed 001, quoted at DATA_DELETED_AFTER_DAYS).
-    days_left counts whole days up (0 when the date is now, negative once it is past)."""
-    if not profile.get("IsSuspended"):
+def account_closing(account, profile, now, announced=None, source="suspension"):
+    """The account_closing finding of an account (None when none): from the service's announcement (``announced``,
+    Unix seconds, when ``source`` is announcement or both) the backups go DATA_DELETED_AFTER_DAYS days after it (seed
+    001, quoted at DATA_DELETED_AFTER_DAYS); else, when ``source`` is suspension or both, a suspended account's backups
+    go DATA_DELETED_AFTER_DAYS days after UserProfileConfig.LastSuspended (later than the announcement when the
+    service suspends after announcing). days_left counts whole days up (0 when the date is now, negative once past)."""
+    if announced and source in ("announcement", "both"):
+        d = rules_of.announced_closing(announced, now, DATA_DELETED_AFTER_DAYS)
+        left = d["days_left"]
+        when = ("in %d day(s)" % left) if d["data_deletion_time"] > now else ("due %d day(s) ago" % -left)
+        d.update(announced_iso=iso(announced), data_deletion_iso=iso(d["data_deletion_time"]),
+                 data_deletion_date=iso(d["data_deletion_time"])[:10], suspended=bool(profile.get("IsSuspended")),
+                 suspended_since=int_or_zero(profile.get("LastSuspended")) or None)
+        return _finding(
+            "account_closing", "warning", account, None, None,
+            "account %s: closing announced on %s; its backups are deleted %d days later, on %s (%s)"
+            % (account, iso(announced)[:10], DATA_DELETED_AFTER_DAYS, d["data_deletion_date"], when), **d)
+    if source == "announcement" or not profile.get("IsSuspended"):
         return None
     since = int_or_zero(profile.get("LastSuspended")) or None
     if since is None:
@@ -483,6 +510,48 @@ def account_closing(account, profile, now):
         days_left=days_left)
 
 
+def _account_rule_findings(account, profile, views, rules, stale_cutoff):
+    """The findings of the site's account rules (_comet_fleet_accounts) for one account and its device ``views``; the
+    views of stale devices get the code and their status raised, in place."""
+    found = []
+    if stale_cutoff is not None:
+        for view in views:
+            d = rules_of.stale_device(view, stale_cutoff, rules["stale_after_months"])
+            if d is None:
+                continue
+            d.update(last_activity_iso=iso(d["last_activity_time"]), stale_before_iso=iso(d["stale_before"]))
+            found.append(_finding(
+                "stale_device", "warning", account, view["device_id"], view["name"],
+                "device %s (%s, account %s): no backup job for more than %d month(s) (last %s %s); remove it if it is "
+                "no longer used" % (view["name"], view["device_id"], account, rules["stale_after_months"],
+                                    "job" if d["last_activity_source"] == "last_job" else "registration",
+                                    iso(d["last_activity_time"])), **d))
+            view["findings"].append("stale_device")
+            view["status"] = worst([view["status"], "warning"])
+    over = rules_of.devices_over_limit(views, rules["max_devices_per_account"])
+    if over:
+        found.append(_finding(
+            "devices_over_limit", "warning", account, None, None,
+            "account %s has %d devices, more than the licence limit of %d per account (%s)"
+            % (account, over["device_count"], over["limit"], ", ".join(d["name"] for d in over["devices"])), **over))
+    mismatch = rules_of.policy_mismatch(profile, rules["policy_id"])
+    if mismatch:
+        found.append(_finding(
+            "policy_mismatch", "warning", account, None, None,
+            "account %s follows %s, not the site's policy %s" % (
+                account, ("policy %s" % mismatch["policy_id"]) if mismatch["policy_id"] else "no policy",
+                mismatch["expected_policy_id"]), **mismatch))
+    if rules["check_mails"]:
+        mails = rules_of.mails_not_received(profile)
+        if mails:
+            found.append(_finding(
+                "mails_not_received", "warning", account, None, None,
+                "account %s: no one receives %s" % (account, " nor ".join(
+                    {"job_mails": "the job mails (Error, Cancelled)", "weekly_report": "the weekly report"}[k]
+                    for k in mails["missing"])), **mails))
+    return found
+
+
 def worst(severities):
     """The highest severity of the list, "ok" when empty."""
     ranked = [s for s in severities if s in SEVERITY_RANK]
@@ -497,7 +566,7 @@ def _finding_sort_key(f):
 
 
 def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days=None, week_days=7,
-                 min_client_version=None, obsolete_after_months=None, history_days=None):
+                 min_client_version=None, obsolete_after_months=None, history_days=None, account_rules=None):
     """The fleet view: {"accounts", "devices", "findings", "summary"}.
 
     ``profiles``: list-users-full ({username: UserProfileConfig}); ``active``: dispatcher/list-active; ``jobs``: the
@@ -505,13 +574,17 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
     ``now``: Unix seconds. Obsolete is more than ``obsolete_after_months`` calendar months (default 5, the service's
     rule) without a working backup, or more than ``obsolete_after_days`` days when that is set instead.
     ``history_days`` (default ``week_days``): ``jobs`` may cover that longer range; only the summary's
-    ``jobs_per_day`` counts the jobs older than the recent window, the findings never see them. Raises
-    CometInputError naming the option on bad input."""
+    ``jobs_per_day`` counts the jobs older than the recent window, the findings never see them. ``account_rules``
+    (_comet_fleet_accounts.check_account_rules; None: every account rule off, closing from the suspension) turns on
+    the site's account rules. Raises CometInputError naming the option on bad input."""
     obsolete, week_days, minimum, now = check_options(obsolete_after_days, week_days, min_client_version, now,
                                                       obsolete_after_months)
     if now is None:
         raise CometInputError("now", "is required")
     history_days = check_history_days(history_days, week_days)
+    rules = account_rules if account_rules is not None else rules_of.check_account_rules(
+        max_devices_per_account=None, closing_source="suspension")
+    stale_cutoff = months_before(now, rules["stale_after_months"]) if rules["stale_after_months"] else None
     wanted = select_accounts(profiles or {}, accounts)
     live = live_by_device(active)
 
@@ -542,7 +615,8 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
         profile = profiles[account] or {}
         devices = profile.get("Devices") or {}
         account_findings = []
-        closing = account_closing(account, profile, now)
+        closing = account_closing(account, profile, now, rules["closing_announcements"].get(account),
+                                  rules["closing_source"])
         if closing:
             account_findings.append(closing)
         if not devices:
@@ -555,6 +629,7 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
                                         live, now, obsolete, week_days, minimum)
             views.append(view)
             account_findings.extend(found)
+        account_findings.extend(_account_rule_findings(account, profile, views, rules, stale_cutoff))
         device_views.extend(views)
         findings.extend(account_findings)
         account_views.append({
@@ -564,6 +639,7 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
             "suspended_since": (closing or {}).get("details", {}).get("suspended_since"),
             "data_deletion_time": (closing or {}).get("details", {}).get("data_deletion_time"),
             "data_deletion_iso": (closing or {}).get("details", {}).get("data_deletion_iso"),
+            "closing_announced_time": (closing or {}).get("details", {}).get("announced_time"),
             "policy_id": profile.get("PolicyID") or "",
             "device_count": len(views),
             "devices": [v["device_id"] for v in views],
@@ -573,6 +649,12 @@ def fleet_report(profiles, active, jobs, now, accounts=None, obsolete_after_days
         })
     findings.sort(key=_finding_sort_key)
     summary = fleet_summary(account_views, device_views, findings, now, obsolete, week_days, minimum)
+    for code, option in OPTIONAL_FINDINGS.items():
+        if not rules[option] and not summary["by_finding"].get(code):
+            summary["by_finding"].pop(code, None)
+    summary["account_rules"] = dict((k, v) for k, v in rules.items() if k != "closing_announcements")
+    summary["account_rules"]["closing_announcements"] = len(rules["closing_announcements"])
+    summary["accounts_over_device_limit"] = summary["by_finding"].get("devices_over_limit", 0)
     summary["jobs"] = {
         "read": len(jobs or []),
         "ignored_not_backup": ignored_class,

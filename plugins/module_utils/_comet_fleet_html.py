@@ -73,6 +73,10 @@ TITLES = {
     "account_closing": "Account closing",
     "no_device": "Account without a computer",
     "outdated_client": "Outdated client",
+    "devices_over_limit": "More devices than the licence limit",
+    "stale_device": "Stale device",
+    "policy_mismatch": "Not on the site's policy",
+    "mails_not_received": "No one receives the mails",
 }
 
 # What to do, when the finding carries no "fix" of its own.
@@ -324,6 +328,11 @@ def reason_text(finding):
         if code == "last_job_failed" and d.get("label"):
             return "The last backup job ended %s on %s." % (d["label"], _when(d.get("time")))
         if code == "account_closing":
+            if d.get("source") == "announcement" and d.get("data_deletion_date"):
+                left = d.get("days_left")
+                return "Closing announced on %s: its backups are deleted on %s (%s)." % (
+                    _date(d.get("announced_time")), d["data_deletion_date"],
+                    ("in %d day(s)" % left) if left is not None and left > 0 else "date reached")
             if d.get("data_deletion_date"):
                 left = d.get("days_left")
                 return "Account suspended since %s: its backups are deleted on %s (%s)." % (

@@ -63,6 +63,17 @@ KNOWN_PROBLEMS = (
         ),
     },
     {
+        "id": "macos_lost_local_service",
+        "title": "Lost connection to local service (macOS)",
+        "reason": "\"Lost connection to local service\": after an incomplete update the Comet Backup application no "
+                  "longer reaches its background service on the Mac, and the computer stops being backed up (seed "
+                  "001, \"Sauvegarde obsolète\").",
+        "fix": "Reinstall the Comet Backup client on the Mac (role unil.backup.comet_client) to complete the update, "
+               "then open Comet Backup, log in and start a backup with \"Sauvegarder\" (seed 001).",
+        "patterns": (r"Lost connection to local service",),
+        "os": "macos",
+    },
+    {
         "id": "macos_corespotlight",
         "title": "CoreSpotlight warnings on macOS",
         "reason": "macOS refuses to read the Spotlight index (Library/Metadata/CoreSpotlight): the backup ends in "
@@ -82,6 +93,8 @@ KNOWN_PROBLEMS = (
                "warning.",
         "patterns": (r"/DataVaults(?:[/:\s]|$)",),
         "os": "macos",
+        # seed 000, Warning "DataVaults" sur macOS: "Sur macOS 10.15 et plus ancien" - macOS 11 and later never get it
+        "max_os_version": "10.15",
     },
     {
         "id": "macos_onedrive_old",
@@ -154,7 +167,8 @@ FINDING_FIXES = {
                "below; the next scheduled run may be enough.",
     },
     "account_closing": {
-        "reason": "The account is suspended: its backups are deleted 14 days after the suspension.",
+        "reason": "The service announced the account's closing (or suspended it): its backups are deleted 14 days "
+                  "after the announcement.",
         "fix": "Restore what is still needed before the deletion date, or have the account reactivated.",
     },
     "no_device": {
@@ -165,6 +179,26 @@ FINDING_FIXES = {
     "outdated_client": {
         "reason": "The Comet Backup client is older than the minimum version (or its version is unknown).",
         "fix": "Upgrade the client (role unil.backup.comet_client installs the server's version), or from the server.",
+    },
+    "devices_over_limit": {
+        "reason": "More computers on the account than the licence limit: the licences are paid per computer.",
+        "fix": "Remove the computers no longer used, the least recently backed up first (unil.backup.comet_device "
+               "state=absent, the steps in remove_first), or agree a higher limit for this account.",
+    },
+    "stale_device": {
+        "reason": "No backup job for months: often an old computer replaced by a new one.",
+        "fix": "If the computer is no longer used, remove it (unil.backup.comet_device state=absent); otherwise "
+               "open Comet Backup on it, log in and start a backup.",
+    },
+    "policy_mismatch": {
+        "reason": "The account does not follow the site's policy, which holds the system-level exclusions.",
+        "fix": "Attach the account to the site's policy (Comet Server, the account's settings, Policy), so that the "
+               "system exclusions apply to its computers.",
+    },
+    "mails_not_received": {
+        "reason": "No one receives the account's job mails (Error, Cancelled) or its weekly report.",
+        "fix": "Give the account the person's address (Emails) and turn its e-mail reports on (SendEmailReports); "
+               "an address with its own settings must keep the immediate and the summary reports.",
     },
 }
 
@@ -189,6 +223,12 @@ def finding_fix(finding):
         label = str((finding.get("details") or {}).get("label") or "").lower()
         if label in LAST_JOB_FIXES:
             return LAST_JOB_FIXES[label]
+    if code == "stale_device":
+        step = (finding.get("details") or {}).get("remove") or {}
+        if step.get("account") and step.get("device_id"):
+            return ("If the computer is no longer used, remove it: unil.backup.comet_device with account=%s "
+                    "device_id=%s state=absent; otherwise open Comet Backup on it, log in and start a backup."
+                    % (step["account"], step["device_id"]))
     return (FINDING_FIXES.get(code) or {}).get("fix") or ""
 
 

@@ -290,6 +290,12 @@ def _server_sentence(sd, check_mode):
     return "CrashPlan server: %s." % text
 
 
+# Seed 000, FAQ "Puis-je transférer automatiquement mon historique de sauvegarde de Code42 CrashPlan à Comet Backup?":
+# "Non. Le passage à Comet Backup implique que la sauvegarde recommence à zéro" - said whenever CrashPlan is there.
+HISTORY_NOT_TRANSFERRED = ("CrashPlan's backup history is not transferred to Comet Backup (its backup starts from "
+                           "zero): restore from CrashPlan what is still needed while its server still serves it.")
+
+
 def report(result, host, fail_when_gate_closed=False, fail_when_deactivation_fails=True):
     """The people-facing report of crashplan_removal_result and whether the host fails: {failed, problems, msg}."""
     r = result if isinstance(result, dict) else {}
@@ -308,7 +314,7 @@ def report(result, host, fail_when_gate_closed=False, fail_when_deactivation_fai
             outcome = "would be removed (%s): %s." % (reason, would)
         else:
             outcome = "removed (%s): %s." % (reason, ", ".join(str(p) for p in r.get("removed_paths") or []))
-        parts = [what, outcome]
+        parts = [what, outcome, HISTORY_NOT_TRANSFERRED]
     parts.append("Kept: %s." % "; ".join(str(k) for k in r.get("kept") or []))
     if r.get("per_user_left"):
         left = []

@@ -31,12 +31,24 @@ description:
     is not a failure; C(account_closing) (warning) - a suspended account (C(IsSuspended)), with the date its backups
     are deleted, 14 days after its suspension (C(LastSuspended)); C(no_device) (warning) - an account without a
     device; C(outdated_client) (warning, info when the version is unknown) - client older than O(min_client_version)."
+  - "Account rules a site sets (each finding with its fix): C(devices_over_limit) (warning) - more devices than
+    O(max_devices_per_account), default 2, the guide's (licences are paid per computer), with the devices to remove
+    first; C(stale_device) (warning) - no backup job (else registration) for more than O(stale_after_months) months,
+    with the C(unil.backup.comet_device) C(state=absent) step that removes it; C(policy_mismatch) (warning) - an account
+    whose C(PolicyID) is not O(policy_id) (or O(policy_name)); C(mails_not_received) (warning, with
+    O(check_mail_recipients)) - no one receives the job mails (Error, Cancelled) or the weekly report."
+  - "Account closing - the service deletes the backups 14 days after it announces the closing (the mail
+    [Comet Backup] Acces au service de sauvegarde UNIL desactive dans X jours). O(closing_announcements) gives the
+    date each announcement was sent (from wherever the site's mails are recorded); O(closing_source) says what counts -
+    the announcement, the suspension (C(LastSuspended), which may be later than the announcement) or both (the
+    announcement when known, else the suspension)."
   - The role C(unil.backup.fleet_report) (playbook C(unil.backup.report)) runs this module once and writes the report on
     the controller as Markdown, JSON and CSV.
   - With O(read_job_logs) (the default), each device whose last backup job ended Error or Warning also gets that job's
     log read (C(get-job-log-entries), Warning and Error lines, one call per device, at most O(max_job_logs) devices,
     a few calls at once), where the known problems of the university's guide are recognised - corrupted Storage
-    Vault, x509 certificate errors (system too old), CoreSpotlight and DataVaults warnings, Full Disk Access missing
+    Vault, x509 certificate errors (system too old), Lost connection to local service, CoreSpotlight and DataVaults
+    (macOS 10.15 and older) warnings, Full Disk Access missing
     and OneDrive warnings on macOS, exclusions with an accented character that do not apply - each with its fix.
     Every finding carries the fix of its code.
 author:
@@ -104,6 +116,53 @@ options:
     type: bool
     default: true
     version_added: 0.2.0
+  max_devices_per_account:
+    description:
+      - Licence limit - an account with more devices gets C(devices_over_limit). The guide's is 2 (two computers per
+        personal account). V(0) turns the check off.
+    type: int
+    default: 2
+    version_added: 0.3.0
+  stale_after_months:
+    description:
+      - A device with no backup job (or, without any, registered) for more than this many calendar months gets
+        C(stale_device), with the step that removes it. V(0) or not set turns the check off.
+    type: int
+    version_added: 0.3.0
+  policy_id:
+    description:
+      - The site's policy (the one holding the system exclusions) - an account whose C(PolicyID) differs gets
+        C(policy_mismatch). Not set, with O(policy_name) not set either, turns the check off.
+    type: str
+    version_added: 0.3.0
+  policy_name:
+    description:
+      - The site's policy by its name, looked up with C(policies/list) (one read more); exclusive with O(policy_id).
+    type: str
+    version_added: 0.3.0
+  check_mail_recipients:
+    description:
+      - Report the accounts where no one receives the job mails or the weekly report (C(mails_not_received)) - from
+        C(SendEmailReports), C(Emails) and C(OverrideEmailSettings) (an address without its own settings is assumed
+        to receive the server's default reports).
+    type: bool
+    default: false
+    version_added: 0.3.0
+  closing_announcements:
+    description:
+      - The closing announcements the service sent - account to the date it was sent (C(2026-11-20),
+        C(2026-11-20T08:00Z) in UTC, or Unix seconds). The backups are deleted 14 days after it.
+    type: dict
+    default: {}
+    version_added: 0.3.0
+  closing_source:
+    description:
+      - What dates the account closing - V(announcement) (O(closing_announcements) only), V(suspension) (a suspended
+        account, from C(LastSuspended)), V(both) (the announcement when known, else the suspension).
+    type: str
+    choices: [announcement, suspension, both]
+    default: both
+    version_added: 0.3.0
   max_job_logs:
     description:
       - At most this many job logs are read (one C(get-job-log-entries) call each), the devices whose last job ended
@@ -261,7 +320,7 @@ devices:
     known_problems:
       description: "The known problems recognised in the log of the device's last backup job, present only when that
         log was read (O(read_job_logs), the last job ended Error or Warning; an empty list when none was recognised) -
-        each with C(id) (V(storage_vault_corrupted), V(x509_system_too_old), V(macos_corespotlight),
+        each with C(id) (V(storage_vault_corrupted), V(x509_system_too_old), V(macos_lost_local_service), V(macos_corespotlight),
         V(macos_datavaults), V(macos_onedrive_old), V(accented_exclusion), V(macos_full_disk_access)), C(title),
         C(reason), C(fix), C(line) (the first log line that matched) and C(count) (the lines that matched)."
       type: list
@@ -274,7 +333,8 @@ findings:
   contains:
     code:
       description: V(obsolete), V(never_backed_up), V(only_abandoned_or_error_this_week), V(no_jobs_this_week),
-        V(last_job_failed), V(account_closing), V(no_device), V(outdated_client).
+        V(last_job_failed), V(account_closing), V(no_device), V(outdated_client), V(devices_over_limit),
+        V(stale_device), V(policy_mismatch), V(mails_not_received).
       type: str
     severity:
       description: V(info), V(warning), V(error) or V(critical).
@@ -296,7 +356,13 @@ findings:
         C(obsolete_before), C(obsolete_before_iso), C(threshold_months) or C(threshold_days);
         V(only_abandoned_or_error_this_week): C(week_days), C(week_jobs), C(week); V(account_closing):
         C(suspended_since), C(suspended_since_iso), C(data_deletion_time), C(data_deletion_iso), C(data_deletion_date),
-        C(days_left) (negative when the date is past; all null when C(LastSuspended) is unknown); V(last_job_failed):
+        C(days_left) (negative when the date is past; all null when C(LastSuspended) is unknown), and when counted from
+        the announcement C(source=announcement), C(announced_time), C(announced_iso), C(suspended); V(devices_over_limit):
+        C(device_count), C(limit), C(devices) (least recently active first), C(remove_first) (the
+        C(unil.backup.comet_device) C(state=absent) steps); V(stale_device): C(last_activity_time),
+        C(last_activity_iso), C(last_activity_source), C(threshold_months), C(stale_before), C(remove) (the step);
+        V(policy_mismatch): C(policy_id), C(expected_policy_id); V(mails_not_received): C(missing) (V(job_mails),
+        V(weekly_report)), C(send_email_reports), C(addresses) (how many); V(last_job_failed):
         C(status), C(label), C(time); V(outdated_client): C(version), C(minimum)."
       type: dict
     fix:
@@ -307,7 +373,8 @@ findings:
     known_problems:
       description: "The known problems recognised in the log of the device's last backup job (the same list as the
         device's), present only when that log was read (O(read_job_logs), the last job ended Error or Warning; an
-        empty list when none was recognised) - each with C(id) (V(storage_vault_corrupted), V(x509_system_too_old), V(macos_corespotlight),
+        empty list when none was recognised) - each with C(id) (V(storage_vault_corrupted), V(x509_system_too_old),
+        V(macos_lost_local_service), V(macos_corespotlight),
         V(macos_datavaults), V(macos_onedrive_old), V(accented_exclusion), V(macos_full_disk_access)), C(title),
         C(reason), C(fix), C(line) (the first log line that matched) and C(count) (the lines that matched)."
       type: list
@@ -320,7 +387,8 @@ summary:
     label), C(by_last_status) (devices by the label of their last backup job, C(No jobs) when none is known), C(worst),
     C(now), C(now_iso), C(week_start), C(week_days), C(obsolete_after_months) and C(obsolete_after_days) (the one not
     used is null), C(obsolete_before) and C(obsolete_before_iso) (a last working backup before it is obsolete),
-    C(min_client_version), C(jobs) (C(read), C(ignored_not_backup), C(ignored_unknown_device)), C(history_days) and
+    C(min_client_version), C(account_rules) (the account rules in force), C(accounts_over_device_limit),
+    C(jobs) (C(read), C(ignored_not_backup), C(ignored_unknown_device)), C(history_days) and
     C(jobs_per_day) (backup jobs per UTC day of the last C(history_days) days by status label, such as
     C(2026-11-23: {Success: 12, Error: 1}), every day of the range present, oldest first); with O(read_job_logs),
     C(job_logs) (C(candidates) - devices whose last job ended Error or Warning, C(read), C(failed), C(skipped) over
@@ -351,6 +419,8 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import (
     check_options,
     fleet_report,
 )
+from ansible_collections.unil.backup.plugins.module_utils._comet_exclusions import policy_id_by_name
+from ansible_collections.unil.backup.plugins.module_utils._comet_fleet_accounts import check_account_rules
 from ansible_collections.unil.backup.plugins.module_utils._comet_known_problems import (
     add_fixes,
     add_known_problems,
@@ -416,13 +486,20 @@ def argument_spec():
         now=dict(type="int"),
         read_job_logs=dict(type="bool", default=True),
         max_job_logs=dict(type="int", default=200),
+        max_devices_per_account=dict(type="int", default=2),
+        stale_after_months=dict(type="int"),
+        policy_id=dict(type="str"),
+        policy_name=dict(type="str"),
+        check_mail_recipients=dict(type="bool", default=False),
+        closing_announcements=dict(type="dict", default={}),
+        closing_source=dict(type="str", choices=["announcement", "suspension", "both"], default="both"),
     )
     return spec
 
 
 def constraints():
-    """What the module passes to AnsibleModule beside its options: nothing."""
-    return {}
+    """What the module passes to AnsibleModule beside its options."""
+    return {"mutually_exclusive": [("policy_id", "policy_name")]}
 
 
 def run(module):
@@ -438,6 +515,8 @@ def run(module):
         check_options(obsolete_after_days=p["obsolete_after_days"], week_days=p["week_days"],
                       min_client_version=p["min_client_version"], now=now, obsolete_after_months=months)
         check_history_days(p["history_days"], p["week_days"])
+        rules = check_account_rules(p["max_devices_per_account"], p["stale_after_months"], p["policy_id"],
+                                    p["check_mail_recipients"], p["closing_announcements"], p["closing_source"])
         if p["max_job_logs"] < 1:
             raise CometInputError("max_job_logs", "must be 1 or more (got %d); read_job_logs=false reads none"
                                   % p["max_job_logs"])
@@ -445,6 +524,8 @@ def run(module):
         module.fail_json(msg=str(exc), **result)
     client = CometAdminClient.from_module(module)
     try:
+        if p["policy_name"]:
+            rules["policy_id"] = policy_id_by_name(client.list_policies(), p["policy_name"])
         profiles, active, jobs = without_gc(read_fleet, client, now, p["week_days"], p["history_days"])
         if not isinstance(profiles, dict):
             module.fail_json(msg="Comet Server API list-users-full answered %s, not a map of profiles" % type(profiles).__name__,
@@ -452,7 +533,7 @@ def run(module):
         report = without_gc(fleet_report, profiles, active, jobs, now, accounts=p["accounts"],
                             obsolete_after_days=p["obsolete_after_days"], obsolete_after_months=months,
                             week_days=p["week_days"], min_client_version=p["min_client_version"],
-                            history_days=p["history_days"])
+                            history_days=p["history_days"], account_rules=rules)
     except CometInputError as exc:
         module.fail_json(msg=str(exc), api=api_counters(client), **result)
     except CometApiError as exc:

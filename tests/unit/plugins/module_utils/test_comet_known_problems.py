@@ -119,6 +119,9 @@ def test_every_problem_is_recognised_on_a_guide_line():
     seen = set(ids(kp.match_problems([entry(line) for line in lines], "macos", "10.15")))
     seen |= set(ids(kp.match_problems([entry(ONEDRIVE_LINE)], "macos", "11.0")))
     seen |= set(ids(kp.match_problems([entry(ONEDRIVE_LINE)], "macos", "13.0")))
+    # seed 001 names the error without a log line: its quoted text in a line of the same form
+    seen |= set(ids(kp.match_problems([entry("YYYY-MM-DD HH:MM:SS ERROR Lost connection to local service")], "macos",
+                                      "14.2")))
     assert seen == set(p["id"] for p in kp.KNOWN_PROBLEMS)
 
 

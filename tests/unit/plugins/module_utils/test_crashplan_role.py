@@ -306,6 +306,10 @@ REPORT_CASES = [
         {"kind": "per_user", "name": "CrashPlan", "user": "UNIL\\pnom", "sid": "S-1-5-21-1", "argv": ["msiexec", "/x", "{1}"]}])),
      {}, False, ["Left for their users: CrashPlan for UNIL\\pnom (msiexec /x {1})."]),
     ("reboot", dict(reboot_required=True), {}, False, ["A reboot is needed to finish."]),
+    # seed 000 FAQ, "Puis-je transférer automatiquement mon historique ... ?": "Non ... recommence à zéro"
+    ("history not transferred, removed", {}, {}, False, [role.HISTORY_NOT_TRANSFERRED]),
+    ("history not transferred, check mode", dict(check_mode=True), {}, False, [role.HISTORY_NOT_TRANSFERRED]),
+    ("history not transferred, gate closed", dict(gate=CLOSED), {}, False, [role.HISTORY_NOT_TRANSFERRED]),
 ]
 
 

@@ -72,6 +72,8 @@ OVERLAY_FINDINGS = [
     "no_jobs_this_week error liam liam-5m",
     "obsolete critical liam liam-5m-1s",
     "no_jobs_this_week error liam liam-5m-1s",
+    # seed 000 FAQ, "L'UNIL paie des licences Comet Backup par machine": liam's devices are over the guide's 2
+    "devices_over_limit warning liam -",
 ]
 
 
