@@ -61,6 +61,14 @@ def comet_client_macos_install_steps(package, use_token=False):
         raise AnsibleFilterError("comet_client_macos_install_steps: %s" % err)
 
 
+def comet_client_macos_loaded(probe):
+    return steps.macos_loaded(probe)
+
+
+def comet_client_macos_app_path(probe, configured=""):
+    return steps.macos_app_path(probe, _text(configured))
+
+
 def comet_client_macos_daemons(probe):
     return steps.macos_daemons(probe)
 
@@ -117,7 +125,9 @@ class FilterModule(object):
             "comet_client_login_failure": comet_client_login_failure,
             "comet_client_login_needed": comet_client_login_needed,
             "comet_client_login_step": comet_client_login_step,
+            "comet_client_macos_app_path": comet_client_macos_app_path,
             "comet_client_macos_daemons": comet_client_macos_daemons,
+            "comet_client_macos_loaded": comet_client_macos_loaded,
             "comet_client_macos_install_steps": comet_client_macos_install_steps,
             "comet_client_macos_uninstaller": comet_client_macos_uninstaller,
             "comet_client_removal_check": comet_client_removal_check,

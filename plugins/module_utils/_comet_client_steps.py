@@ -190,13 +190,28 @@ def macos_daemons(probe):
     out["down"] = inactive + [name for name in disabled if name not in inactive]
     for name in out["down"]:
         state = _dict(services.get(name))
+        # the launchd label is the plist's Label (host_info launchd_plists), not assumed from its file name
+        label = str(state.get("label") or name)
         if not state.get("enabled"):
-            out["enable"].append(name)
+            out["enable"].append(label)
         if not state.get("exists"):
-            out["bootstrap"].append(name)
+            out["bootstrap"].append(str(state.get("plist") or cm.daemon_plist(name)))
         elif not state.get("active"):
-            out["kickstart"].append(name)
+            out["kickstart"].append(label)
     return out
+
+
+def macos_loaded(probe):
+    """The launchd labels of the client's daemons launchd knows (the probe's ``services``, each with the ``label``
+    read from its plist): what is left to boot out after the vendor's uninstall script."""
+    services = _dict(_dict(probe).get("services"))
+    return [str(_dict(state).get("label") or name) for name, state in services.items() if _dict(state).get("exists")]
+
+
+def macos_app_path(probe, configured):
+    """The client's app bundle: the one the probe read (configured, or found from the package receipt), else the
+    configured comet_client_macos_app_path."""
+    return str(_dict(_dict(probe).get("macos")).get("app_path") or configured or "")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -211,10 +226,11 @@ def login_needed(probe, can_login, action="none", install_token=True, check_mode
     return bool(cc.plan(_dict(probe), comet.get("version") or "", can_login=_flag(can_login))["login"])
 
 
-def login_step(os_name, probe=None, linux_install_dir="", macos_app_path=""):
+def login_step(os_name, probe=None, linux_install_dir="", app_path=""):
     """How ``backup-tool login prompt`` runs on this OS: {tool (its path), name (for messages), chdir, home, windows
-    (win_command rather than command), restart_delegate (launchctl kickstart -k, macOS), probe_file (the task file
-    that reads the host again)}. Only the path and the way to run it differ; the answers go on stdin everywhere."""
+    (win_command rather than command), restart_delegate (launchctl kickstart -k, macOS), delegate (its launchd label,
+    from its plist; macOS), probe_file (the task file that reads the host again)}. Only the path and the way to run it
+    differ; the answers go on stdin everywhere. On macOS the app bundle is the one the probe found (macos_app_path)."""
     probe = _dict(probe)
     if os_name == "windows":
         return {"tool": str(_dict(probe.get("probed")).get("backup_tool") or ""), "name": "backup-tool.exe",
@@ -222,9 +238,9 @@ def login_step(os_name, probe=None, linux_install_dir="", macos_app_path=""):
                 "restart_delegate": False, "probe_file": "windows_probe.yml"}
     if os_name == "macos":
         delegate = _dict(_dict(probe.get("services")).get("backup.delegate"))
-        return {"tool": "%s/Contents/MacOS/backup-tool" % macos_app_path, "name": "backup-tool", "chdir": "",
-                "home": "/var/root", "windows": False, "restart_delegate": bool(delegate.get("exists")),
-                "probe_file": "probe.yml"}
+        return {"tool": "%s/%s" % (macos_app_path(probe, app_path), cm.CLIENT_PROGRAM), "name": "backup-tool",
+                "chdir": "", "home": "/var/root", "windows": False, "restart_delegate": bool(delegate.get("exists")),
+                "delegate": str(delegate.get("label") or "backup.delegate"), "probe_file": "probe.yml"}
     return {"tool": "%s/backup-tool" % linux_install_dir, "name": "backup-tool", "chdir": "", "home": "/root",
             "windows": False, "restart_delegate": False, "probe_file": "probe.yml"}
 

@@ -67,6 +67,94 @@ def daemon_plist(label):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The client's daemons and app bundle, read from the Mac rather than assumed. Comet documents the plist paths only
+# (appendix: /Library/LaunchDaemons/backup.delegate.plist and backup.elevator.plist), not the launchd labels: the
+# label is each plist's ``Label``. The app is documented at /Applications/Comet Backup.app, a branded build may be
+# named after its product: when the configured bundle is absent, the package receipt (pkgutil) tells where it is.
+# ---------------------------------------------------------------------------------------------------------------
+DOCUMENTED_PLISTS = tuple(daemon_plist(name) for name in LAUNCHD_LABELS)
+PKGUTIL = "/usr/sbin/pkgutil"
+CLIENT_PROGRAM = "Contents/MacOS/backup-tool"
+_APP_IN_RECEIPT_RE = re.compile(r"^(?:\./)?(.*?[^/]\.app)/" + re.escape(CLIENT_PROGRAM) + r"$")
+_PKG_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+
+
+def daemon_name(plist_path):
+    """The documented name of a daemon from its plist's path: /Library/LaunchDaemons/backup.delegate.plist ->
+    backup.delegate (the key of the probe's ``services``, as on Windows)."""
+    name = str(plist_path or "").rsplit("/", 1)[-1]
+    return name[:-len(".plist")] if name.endswith(".plist") else name
+
+
+def plist_label(data):
+    """The ``Label`` of a launchd plist (bytes, XML or binary); '' when it does not parse or has no valid label."""
+    try:
+        plist = plistlib.loads(data)
+    except Exception:  # pylint: disable=broad-except
+        return ""
+    label = plist.get("Label") if isinstance(plist, dict) else None
+    return label if isinstance(label, str) and LABEL_RE.match(label) else ""
+
+
+def daemons(plists):
+    """{name: {plist, label}} of the client's daemons from ``plists`` ({path: bytes or None when the file is absent}):
+    the name is the documented one (the file's stem), the label the plist's ``Label``, or the stem when the file is
+    absent or unreadable (launchd cannot know it then; the stem is what bootstrap would register)."""
+    out = {}
+    for path, data in plists.items():
+        name = daemon_name(path)
+        out[name] = {"plist": path, "label": (plist_label(data) if data is not None else "") or name}
+    return out
+
+
+def services_by_name(found_daemons, prints, disabled_text):
+    """The probe's ``services`` keyed by the documented daemon name: {name: {exists, enabled, active, label, plist}},
+    from daemons() and ``prints`` ({label: (rc, output)} of ``launchctl print system/<label>``)."""
+    labels = [entry["label"] for entry in found_daemons.values()]
+    states = services_state(labels, prints, disabled_text)
+    return dict((name, dict(states[entry["label"]], label=entry["label"], plist=entry["plist"]))
+                for name, entry in found_daemons.items())
+
+
+def parse_pkgs(text):
+    """The receipt IDs of ``pkgutil --pkgs``."""
+    return [line.strip() for line in (text or "").splitlines() if _PKG_ID_RE.match(line.strip())]
+
+
+def parse_pkg_info(text):
+    """{package-id, version, volume, location, ...} of ``pkgutil --pkg-info <id>`` ("key: value" lines)."""
+    info = {}
+    for line in (text or "").splitlines():
+        if ": " in line:
+            key, value = line.split(": ", 1)
+            info[key.strip().lower()] = value.strip()
+    return info
+
+
+def app_from_receipt(info_text, files_text):
+    """The app bundle a package receipt installed the client in, from ``pkgutil --pkg-info`` and ``pkgutil --files``
+    (paths relative to the receipt's volume and location): the .app holding Contents/MacOS/backup-tool; '' when the
+    receipt has none."""
+    info = parse_pkg_info(info_text)
+    base = "/".join(part.strip("/") for part in (info.get("volume") or "/", info.get("location") or "") if part.strip("/"))
+    for line in (files_text or "").splitlines():
+        match = _APP_IN_RECEIPT_RE.match(line.strip())
+        if match:
+            return "/" + "/".join(part for part in (base, match.group(1).strip("/")) if part)
+    return ""
+
+
+def receipt_candidates(pkgs, wanted=()):
+    """The receipts to look the client up in: the ``wanted`` IDs that are installed; else every receipt not
+    Apple's (com.apple.*), those naming comet or backup first (an order, not a filter)."""
+    if wanted:
+        return [pkg for pkg in pkgs if pkg in wanted]
+    others = [pkg for pkg in pkgs if not pkg.startswith("com.apple.")]
+    likely = [pkg for pkg in others if "comet" in pkg.lower() or "backup" in pkg.lower()]
+    return likely + [pkg for pkg in others if pkg not in likely]
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # launchd
 # ---------------------------------------------------------------------------------------------------------------
 def parse_launchctl_print(text):

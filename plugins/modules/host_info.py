@@ -66,6 +66,31 @@ options:
     type: list
     elements: str
     default: []
+  launchd_plists:
+    description:
+      - macOS only. The plists of the client's daemons, as Comet documents them
+        (C(/Library/LaunchDaemons/backup.delegate.plist), C(/Library/LaunchDaemons/backup.elevator.plist)). Each
+        daemon's launchd label is the plist's C(Label) (read with plistlib), not its file name; each is then read with
+        C(launchctl print system/<label>). The answer is in RV(services), keyed by the file's name without C(.plist).
+        Takes the place of O(launchd_labels).
+    type: list
+    elements: path
+    default: []
+  find_app:
+    description:
+      - macOS only. When O(backup_tool) is absent, look for the client's app bundle in the package receipts
+        (C(pkgutil --pkgs), C(pkgutil --pkg-info), C(pkgutil --files)) - the C(.app) holding
+        C(Contents/MacOS/backup-tool) - and read the client found there. The bundle and its receipt are in
+        RV(macos.app_path) and RV(macos.package_id).
+    type: bool
+    default: false
+  package_ids:
+    description:
+      - macOS only, with O(find_app). The receipt IDs to look in (the branding's package identifier); empty looks in
+        every receipt that is not Apple's.
+    type: list
+    elements: str
+    default: []
   profile_identifier:
     description:
       - macOS only. The PayloadIdentifier of the PPPC configuration profile that grants Full Disk Access; whether a
@@ -97,6 +122,20 @@ options:
         type: path
       launchd_labels:
         description: As O(launchd_labels).
+        type: list
+        elements: str
+        default: []
+      launchd_plists:
+        description: As O(launchd_plists).
+        type: list
+        elements: path
+        default: []
+      find_app:
+        description: As O(find_app).
+        type: bool
+        default: false
+      package_ids:
+        description: As O(package_ids).
         type: list
         elements: str
         default: []
@@ -206,7 +245,8 @@ unit:
   type: dict
 services:
   description:
-    - The daemons named in O(launchd_labels), by label - C(exists) (C(launchctl print) knows it, that is it is
+    - The daemons named in O(launchd_labels), by label, or in O(launchd_plists), by the plist's name (with their
+      C(label) and C(plist)) - C(exists) (C(launchctl print) knows it, that is it is
       loaded), C(enabled) (loaded and not disabled in launchd's override database), C(active) (C(state = running)).
       Empty when O(launchd_labels) is empty.
   returned: always
@@ -228,6 +268,18 @@ macos:
       description: The macOS version (empty unless O(os_version)).
       type: str
       sample: 14.4.1
+    app_path:
+      description:
+        - The client's app bundle read - the one of O(backup_tool), or the one found from a package receipt
+          (O(find_app)); empty on other systems.
+      type: str
+      sample: /Applications/Comet Backup UNIL.app
+    app_source:
+      description: C(configured) (O(backup_tool) exists), C(receipt) (found with O(find_app)) or empty (not found).
+      type: str
+    package_id:
+      description: The receipt the app bundle was found in (empty unless found with O(find_app)).
+      type: str
 crashplan:
   description: The CrashPlan facts, as M(unil.backup.crashplan_facts) returns them.
   returned: when O(crashplan) is true
@@ -295,16 +347,43 @@ def unit_state(module, path, name):
     return out
 
 
-def macos_state(module, labels, profile_identifier, os_version):
-    """(services, macos) of a Mac: launchd's view of each daemon, the PPPC profile, the macOS version."""
+def _read_plist(path):
+    """The bytes of a plist, None when it is absent or unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def find_app(module, wanted):
+    """(app bundle, receipt ID) of the client from the package receipts (pkgutil), ('', '') when none has it."""
+    rc, out, dummy = module.run_command([cm.PKGUTIL, "--pkgs"])
+    for pkg in cm.receipt_candidates(cm.parse_pkgs(out if rc == 0 else ""), wanted):
+        rc_info, info, dummy = module.run_command([cm.PKGUTIL, "--pkg-info", pkg])
+        rc_files, files, dummy = module.run_command([cm.PKGUTIL, "--files", pkg])
+        app = cm.app_from_receipt(info, files) if rc_info == 0 and rc_files == 0 else ""
+        if app and os.path.isfile("%s/%s" % (app, cm.CLIENT_PROGRAM)):
+            return app, pkg
+    return "", ""
+
+
+def macos_state(module, labels, profile_identifier, os_version, plists=()):
+    """(services, macos) of a Mac: launchd's view of each daemon (labels read from ``plists`` when given), the PPPC
+    profile, the macOS version."""
     services = {}
+    found = cm.daemons(dict((path, _read_plist(path)) for path in plists)) if plists else None
+    if found is not None:
+        labels = [entry["label"] for entry in found.values()]
     if labels:
         prints = {}
         for label in labels:
             rc, out, dummy = module.run_command(["/bin/launchctl", "print", "system/%s" % label])
             prints[label] = (rc, out)
         rc, disabled, dummy = module.run_command(["/bin/launchctl", "print-disabled", "system"])
-        services = cm.services_state(labels, prints, disabled if rc == 0 else "")
+        disabled = disabled if rc == 0 else ""
+        services = cm.services_by_name(found, prints, disabled) if found is not None else \
+            cm.services_state(labels, prints, disabled)
     macos = {"pppc_installed": False, "os_version": ""}
     if profile_identifier:
         rc, out, dummy = module.run_command(["/usr/bin/profiles", "show", "-type", "configuration"])
@@ -329,6 +408,9 @@ MACOS_OPTIONS = dict(
     home=dict(type="path", default="/var/root"),
     unit_path=dict(type="path"),
     launchd_labels=dict(type="list", elements="str", default=[]),
+    launchd_plists=dict(type="list", elements="path", default=[]),
+    find_app=dict(type="bool", default=False),
+    package_ids=dict(type="list", elements="str", default=[]),
     profile_identifier=dict(type="str"),
     os_version=dict(type="bool", default=False),
 )
@@ -370,6 +452,9 @@ def main():
             crashplan_archives=dict(type="list", elements="path", default=[]),
             crashplan_uninstaller=dict(type="path"),
             launchd_labels=dict(type="list", elements="str", default=[]),
+            launchd_plists=dict(type="list", elements="path", default=[]),
+            find_app=dict(type="bool", default=False),
+            package_ids=dict(type="list", elements="str", default=[]),
             profile_identifier=dict(type="str"),
             os_version=dict(type="bool", default=False),
             macos=dict(type="dict", options=MACOS_OPTIONS),
@@ -392,8 +477,23 @@ def main():
     probed = dict((key, p[key]) for key in ("backup_tool", "crashplan", "crashplan_archives", "crashplan_uninstaller"))
     # the macOS inputs are recorded only when given: a Linux probe reads as before
     probed.update((key, p[key]) for key in ("launchd_labels", "profile_identifier") if p[key])
-    services, macos = macos_state(module, p["launchd_labels"], p["profile_identifier"], p["os_version"])
-    result = dict(changed=False, probed=probed, comet=comet_state(module, p["backup_tool"], p["home"], p["wait_login"]),
+    for path in p["launchd_plists"]:
+        if not path.startswith("/") or not path.endswith(".plist"):
+            module.fail_json(msg="launchd_plists: %r is not an absolute path to a .plist" % path)
+    probed.update((key, p[key]) for key in ("launchd_plists", "find_app", "package_ids") if p[key])
+    services, macos = macos_state(module, p["launchd_labels"], p["profile_identifier"], p["os_version"], p["launchd_plists"])
+    tool = p["backup_tool"]
+    suffix = "/" + cm.CLIENT_PROGRAM
+    if p["find_app"] or p["launchd_plists"]:
+        app = tool[:-len(suffix)] if tool.endswith(suffix) else ""
+        macos.update(app_path=app if os.path.isfile(tool) else "", app_source="configured" if os.path.isfile(tool) else "",
+                     package_id="")
+        if not os.path.isfile(tool) and p["find_app"]:
+            found_app, package_id = find_app(module, p["package_ids"])
+            if found_app:
+                tool = found_app + suffix
+                macos.update(app_path=found_app, app_source="receipt", package_id=package_id)
+    result = dict(changed=False, probed=probed, comet=comet_state(module, tool, p["home"], p["wait_login"]),
                   unit=unit_state(module, p["unit_path"], p["unit_name"]), services=services, macos=macos)
     if p["gather_facts"]:
         result["ansible_facts"] = min_facts(module)

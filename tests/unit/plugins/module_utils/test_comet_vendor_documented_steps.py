@@ -6,6 +6,7 @@ installation", "Appendix"; comet-go-sdk cometsdk.go), with the vendor-documented
 from __future__ import annotations
 
 import os
+import plistlib
 
 import pytest
 import yaml
@@ -180,3 +181,70 @@ def test_macos_removal_runs_the_vendor_script_before_any_bootout():
     script = names.index("Run the client's uninstall script")
     bootout = next(i for i, n in enumerate(names) if "bootout" in n)
     assert script < bootout
+
+
+# 5. macOS: launchd labels read from the documented plists' Label; the app bundle found from the package receipt.
+def _plist(label):
+    return plistlib.dumps({"Label": label, "ProgramArguments": ["/Applications/Comet Backup UNIL.app/Contents/MacOS/backup-tool"],
+                           "RunAtLoad": True})
+
+
+def test_a_plist_whose_label_differs_from_its_file_name():
+    found = cm.daemons({"/Library/LaunchDaemons/backup.delegate.plist": _plist("com.cometbackup.delegate"),
+                        "/Library/LaunchDaemons/backup.elevator.plist": plistlib.dumps({"Label": "backup.elevator"},
+                                                                                       fmt=plistlib.FMT_BINARY)})
+    assert found == {"backup.delegate": {"plist": "/Library/LaunchDaemons/backup.delegate.plist", "label": "com.cometbackup.delegate"},
+                     "backup.elevator": {"plist": "/Library/LaunchDaemons/backup.elevator.plist", "label": "backup.elevator"}}
+
+
+@pytest.mark.parametrize("data", [None, b"not a plist", plistlib.dumps({"Program": "/x"}), plistlib.dumps({"Label": "bad label;"})])
+def test_a_plist_absent_or_without_label_reads_as_its_file_name(data):
+    assert cm.daemons({"/Library/LaunchDaemons/backup.delegate.plist": data})["backup.delegate"]["label"] == "backup.delegate"
+
+
+def test_services_keyed_by_documented_name_with_the_real_label():
+    found = cm.daemons({"/Library/LaunchDaemons/backup.delegate.plist": _plist("com.cometbackup.delegate")})
+    prints = {"com.cometbackup.delegate": (0, "system/com.cometbackup.delegate = {\n\tstate = not running\n}\n")}
+    services = cm.services_by_name(found, prints, "")
+    assert services == {"backup.delegate": {"exists": True, "enabled": True, "active": False, "label": "com.cometbackup.delegate",
+                                            "plist": "/Library/LaunchDaemons/backup.delegate.plist"}}
+    probe = {"comet": {"installed": True}, "services": services}
+    assert steps.macos_daemons(probe) == {"down": ["backup.delegate"], "enable": [], "bootstrap": [],
+                                          "kickstart": ["com.cometbackup.delegate"]}
+    assert steps.macos_loaded(probe) == ["com.cometbackup.delegate"]
+    assert steps.login_step("macos", probe, "", "/Applications/Comet Backup.app")["delegate"] == "com.cometbackup.delegate"
+    # the plan asks for the documented names (_comet_client.SERVICES): a running daemon is not restarted every run
+    services["backup.delegate"]["active"] = True
+    assert cc.plan({"comet": {"installed": True, "version": "24.6.0", "login": {}}, "services": services}, "24.6.0",
+                   services=["backup.delegate"])["start_services"] is False
+
+
+PKG_INFO = "package-id: ch.unil.comet.pkg\nversion: 24.6.0\nvolume: /\nlocation: Applications\ninstall-time: 1765000000\n"
+PKG_FILES = ("Comet Backup UNIL.app\nComet Backup UNIL.app/Contents\nComet Backup UNIL.app/Contents/MacOS\n"
+             "Comet Backup UNIL.app/Contents/MacOS/backup-tool\nComet Backup UNIL.app/Contents/Resources/uninstall\n")
+
+
+@pytest.mark.parametrize("info, files, app", [
+    (PKG_INFO, PKG_FILES, "/Applications/Comet Backup UNIL.app"),
+    (PKG_INFO.replace("location: Applications", "location: /"), "Applications/" + PKG_FILES.replace("\n", "\nApplications/"),
+     "/Applications/Comet Backup UNIL.app"),
+    (PKG_INFO.replace("location: Applications\n", ""), "./Applications/IT Backup.app/Contents/MacOS/backup-tool\n",
+     "/Applications/IT Backup.app"),
+    (PKG_INFO, "Other.app/Contents/MacOS/other\n", ""),
+])
+def test_the_app_bundle_from_the_package_receipt(info, files, app):
+    assert cm.app_from_receipt(info, files) == app
+
+
+def test_receipt_candidates():
+    pkgs = cm.parse_pkgs("com.apple.pkg.Core\norg.python.Python\nch.unil.comet.pkg\n\n")
+    assert cm.receipt_candidates(pkgs) == ["ch.unil.comet.pkg", "org.python.Python"]
+    assert cm.receipt_candidates(pkgs, ["ch.unil.comet.pkg", "absent.pkg"]) == ["ch.unil.comet.pkg"]
+
+
+def test_steps_use_the_app_bundle_the_probe_found():
+    probe = {"macos": {"app_path": "/Applications/Comet Backup UNIL.app", "app_source": "receipt"}, "services": {}}
+    assert steps.macos_app_path(probe, "/Applications/Comet Backup.app") == "/Applications/Comet Backup UNIL.app"
+    assert steps.macos_app_path({"macos": {"app_path": ""}}, "/Applications/Comet Backup.app") == "/Applications/Comet Backup.app"
+    assert steps.login_step("macos", probe, "", "/Applications/Comet Backup.app")["tool"] == \
+        "/Applications/Comet Backup UNIL.app/Contents/MacOS/backup-tool"
