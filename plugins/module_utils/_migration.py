@@ -18,6 +18,8 @@ STAGES = (
     "waiting_for_backup",
     "crashplan_kept",
     "first_backup_started",
+    "first_backup_deferred",
+    "first_backup_not_started",
     "settings_applied",
     "settings_applied_no_crashplan",
     "client_installed",
@@ -31,6 +33,8 @@ STAGE_TEXT = {
     "waiting_for_backup": "waiting for a working backup",
     "crashplan_kept": "CrashPlan kept",
     "first_backup_started": "first backup started",
+    "first_backup_deferred": "first backup deferred to the schedule",
+    "first_backup_not_started": "first backup not started",
     "settings_applied": "settings applied",
     "settings_applied_no_crashplan": "settings applied, no CrashPlan",
     "client_installed": "client installed",
@@ -49,6 +53,19 @@ REASON_TEXT = {
     "device_not_on_server": "the device is not known to the Comet Server",
     "waiting_for_backup": "waiting for the first Comet backup",
 }
+
+# Why the first backup was deferred or not started: comet_config_result.backup_reason (module comet_device_settings,
+# plugins/module_utils/_first_backup.py). Other codes (not asked, the item existed, offline) are no news: the host's
+# stage stays the settings'.
+BACKUP_REASON_TEXT = {
+    "deferred:outside_window": "outside the first-backup window",
+    "deferred:never": "first_backup_window is never",
+    "not_started:profile_not_applied": "the device has not applied its profile yet",
+    "not_started:refused": "the Comet Server refused it",
+    "not_started:answer_lost": "the answer was lost and no job was found",
+    "not_started:job_not_found": "its job was not found",
+}
+REASON_TEXT.update(BACKUP_REASON_TEXT)
 
 # Older results (no gate.code): the first failed check of the gate, by its name, gives the code.
 _CHECK_CODES = {
@@ -115,24 +132,36 @@ def removal_stage(removal):
     return "would_remove"
 
 
+def first_backup_stage(config):
+    """(stage, reason) of a first backup deferred or not started (comet_config_result.backup_reason), else None."""
+    reason = str(_dict(config).get("backup_reason") or "")
+    if reason not in BACKUP_REASON_TEXT or _flag(_dict(config).get("backup_started")):
+        return None
+    return ("first_backup_deferred" if reason.startswith("deferred:") else "first_backup_not_started"), reason
+
+
 def host_stage(facts):
     """(stage, reason) of one host from its facts: ``in_play`` (False when the host failed or was unreachable) and
-    FACT_KEYS. ``reason`` is the gate's code for ``crashplan_kept``, else ''."""
+    FACT_KEYS. ``reason`` is the gate's code for ``crashplan_kept``, the first backup's code (backup_reason) for
+    ``first_backup_deferred`` and ``first_backup_not_started``, else ''."""
     facts = _dict(facts)
     if not _flag(facts.get("in_play", True)):
         return "failed", ""
     config = _dict(facts.get("comet_config_result"))
     removal = _dict(facts.get("crashplan_removal_result"))
     stage = removal_stage(removal)
+    backup = first_backup_stage(config)
     if stage == "removed":
         return "crashplan_removed", ""
     if stage == "kept_gate_closed":
         code = gate_code(removal)
         if code == "waiting_for_backup":
-            return "waiting_for_backup", ""
+            return backup or ("waiting_for_backup", "")
         return "crashplan_kept", code
     if config and _flag(config.get("backup_started")):
         return "first_backup_started", ""
+    if backup:
+        return backup
     if config:
         return ("settings_applied" if stage in _CRASHPLAN_PRESENT_STAGES else "settings_applied_no_crashplan"), ""
     if _flag(facts.get("comet_client_installed")):

@@ -30,6 +30,7 @@ def comet_config_result(settings, account, device_id, device_name, item_name="",
         "exclusions": len(settings.get("globs") or []) + len(settings.get("regexes") or []),
         "changed": bool(settings.get("changed")),
         "backup_started": bool(settings.get("backup_started", False)),
+        "backup_reason": str(settings.get("backup_reason") or ""),
         "kept": settings.get("kept") if isinstance(settings.get("kept"), dict) else {},
     }
 

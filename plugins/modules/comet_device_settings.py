@@ -201,10 +201,33 @@ options:
         run created its protected item, as the service's activation steps end ("Sauvegarder dès maintenant"), when the
         device is online. Nothing is started when the item already existed, in check mode, or when the device is
         offline (its schedule takes over); RV(backup_started) says which.
-      - A first backup makes the machine busy for a while; set V(false) to leave it to the schedule (for example the
-        night).
+      - A first backup makes the machine busy for a while; set V(false) to leave it to the schedule, or choose when
+        with O(first_backup_window).
+      - C(dispatcher/run-backup) is sent once; the C(JobID) it returns is read back (C(get-job-properties)) and
+        RV(backup_reason) says whether the job started and, if not, why.
     type: bool
     default: false
+  first_backup_window:
+    description:
+      - When O(start_backup) may start the first backup (the service's guide, "Machine ventile lors du premier
+        backup" - the first backup makes the machine busy and loud, run it in a quiet period or at night).
+      - V(now) starts it at once; V(never) leaves it to the device's schedule; a daily window V(HH:MM-HH:MM) starts it
+        only between these times, in the device's time zone (C(DeviceTimeZone) of its live connection; the
+        controller's local time when the device reports none). A start later than the end spans midnight -
+        V(20:00-06:00) is the night.
+      - Outside the window nothing is sent and RV(backup_reason) is V(deferred:outside_window) - the schedule runs
+        the backup.
+    type: str
+    default: now
+  first_backup_wait:
+    description:
+      - Seconds (0 to 600) to wait, at most, for the device to apply its new profile before its first backup can
+        start. A device applies a refetched profile some time after C(dispatcher/refetch-profile); until then it
+        does not know the new backup rule and refuses to run it (nothing started), so the request is sent again
+        after a refusal until this time has passed - never after a lost answer, which is followed by a read of the
+        account's jobs instead. Then RV(backup_reason) is V(not_started:profile_not_applied).
+    type: int
+    default: 30
 notes:
   - The role M(unil.backup.comet_config) applies a host's settings with this module, once per host.
   - The connection options can be set once for all comet_* modules with C(module_defaults) and C(group/unil.backup.comet).
@@ -259,9 +282,23 @@ EXAMPLES = r"""
 
 RETURN = r"""
 backup_started:
-  description: Whether this run started the device's first backup (O(start_backup)).
+  description: Whether this run started the device's first backup (O(start_backup)); see RV(backup_reason).
   returned: success
   type: bool
+backup_reason:
+  description:
+    - Why the first backup was or was not started, a code - V(started); V(not_started:not_asked),
+      V(not_started:item_existed), V(not_started:check_mode), V(not_started:offline), V(not_started:no_rule),
+      V(not_started:profile_not_applied) (the device had not applied its new profile within O(first_backup_wait)),
+      V(not_started:refused), V(not_started:answer_lost), V(not_started:job_not_found); V(deferred:outside_window),
+      V(deferred:never) (O(first_backup_window)).
+  returned: success
+  type: str
+  sample: deferred:outside_window
+backup_job_id:
+  description: The ID of the first backup's job (from C(dispatcher/run-backup), read back); null when none.
+  returned: success
+  type: str
 device_id:
   description: The device ID.
   returned: success
@@ -359,7 +396,11 @@ import time
 # AnsibleModule whose refusal of a wrong-typed option names the option and what to write
 from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import CometModule as AnsibleModule
 
-from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometApiError, comet_argument_spec
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
+    CometApiError,
+    CometOutcomeUnknown,
+    comet_argument_spec,
+)
 from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
@@ -369,6 +410,13 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_settings import
     settings_diff_view,
     settings_request,
     warn_if_suspended,
+)
+from ansible_collections.unil.backup.plugins.module_utils._first_backup import (
+    first_backup_decision,
+    local_minute,
+    parse_window,
+    reason_text,
+    start_first_backup,
 )
 
 
@@ -431,6 +479,8 @@ def argument_spec():
         accent_workaround=dict(type="bool", default=True),
         set_once=dict(type="list", elements="str", choices=["folders", "schedule", "exclusions"], default=[]),
         start_backup=dict(type="bool", default=False),
+        first_backup_window=dict(type="str", default="now"),
+        first_backup_wait=dict(type="int", default=30),
     )
     return spec
 
@@ -447,36 +497,62 @@ def run(module):
     result = dict(changed=False, refetched=False, created=[], changes=[])
     try:
         request = settings_request(p)
+        window = parse_window(p.get("first_backup_window"))
+        wait = p.get("first_backup_wait")
+        wait = 30 if wait is None else wait
+        if not 0 <= wait <= 600:
+            raise CometInputError("first_backup_wait", "%r: write a number of seconds from 0 to 600" % (wait,))
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
 
     now = int(time.time())
+    decided = {}
 
     def plan(profile):
         return apply_settings(profile, request, now)
 
-    def report(update, found, dummy_online):
+    def decide(found, online):
+        """The first backup's decision (once): 'start' or the reason code it is not started."""
+        if "code" not in decided:
+            created = "item" in found["created"]
+            conn = online().get(found["device_id"]) if p["start_backup"] and created and not module.check_mode else None
+            minute = local_minute((conn or {}).get("DeviceTimeZone"))[0]
+            decided["conn"] = conn
+            decided["code"] = first_backup_decision(p["start_backup"], created, module.check_mode, conn, window, minute)
+            if decided["code"] == "start" and not found.get("rule_id"):
+                decided["code"] = "not_started:no_rule"
+        return decided["code"]
+
+    def report(update, found, online):
         out = _result(update.after, found)
         if update.changed:
             out.update(created=found["created"], changes=[c["setting"] for c in found["changes"] if c["changed"]])
+        code = decide(found, online)
+        out.update(backup_started=False, backup_reason=code if code != "start" else "not_started:not_asked",
+                   backup_job_id=None)
         return out
 
-    def start_first_backup(client, update, found, online):
-        """After the write that created the device's item: its first backup, when the device is online."""
-        conn = online().get(found["device_id"]) if p["start_backup"] and "item" in found["created"] else None
-        if not conn or not found.get("rule_id"):
+    def first_backup(client, dummy_update, found, online):
+        """After the write that created the device's item: its first backup, when the device is online and the
+        time is in the first-backup window."""
+        if decide(found, online) != "start":
             return {}
         try:
-            client.run_backup(conn["TargetID"], found["rule_id"])
-        except CometApiError as exc:
-            module.warn("The settings were written but starting the first backup of device %s failed: %s (its schedule "
-                        "will run it)" % (found["device_id"], exc))
-            return {}
-        return {"backup_started": True}
+            started = start_first_backup(client, p["account"], decided["conn"]["TargetID"], found["device_id"],
+                                         found["rule_id"], wait=wait, api_error=CometApiError,
+                                         outcome_unknown=CometOutcomeUnknown)
+        except CometApiError as exc:  # pragma: no cover - start_first_backup turns API errors into codes
+            module.warn("The settings were written but starting the first backup of device %s failed: %s (its "
+                        "schedule will run it)" % (found["device_id"], exc))
+            return {"backup_reason": "not_started:refused"}
+        if not started["started"]:
+            module.warn("The settings were written; device %s: %s" % (found["device_id"], reason_text(started["reason"])))
+        return {"backup_started": started["started"], "backup_reason": started["reason"],
+                "backup_job_id": started["job_id"]}
 
     result["backup_started"] = False
     run_device_update(module, p["account"], warn_if_suspended(plan, p["account"]), report, settings_diff_view, result,
-                      after_write=start_first_backup)
+                      after_write=first_backup)
 
 
 def main():

@@ -198,11 +198,14 @@ class Api(object):
         if live is None:
             raise ApiError(400, "No live connection with this TargetID")
         ctx["account"], ctx["device"] = live
+        self.state.refetch(live[0], live[1])
         return dict(OK)
 
     def admin_dispatcher_run_backup(self, params, ctx):
-        """Start a backup rule on an online device. The stand-in plays the client too: the job is recorded at once,
-        ended with success, for the rule's Protected Item and Storage Vault (a real client reports it when it ends)."""
+        """Start a backup rule on an online device: DispatchWithJobIDResponse {Status, Message, JobID}. The stand-in
+        plays the client too: the job is recorded at once, ended with success, for the rule's Protected Item and
+        Storage Vault (a real client reports it when it ends). With the delayed-apply model (State.apply_delay), a
+        rule the device has not applied yet is refused, and one older than the stored rule runs (State.stale_runs)."""
         live = self.state.live_target(_param(params, "TargetID"))
         if live is None:
             raise ApiError(400, "No live connection with this TargetID")
@@ -211,11 +214,25 @@ class Api(object):
         rule = (self.state.get_profile(live[0]).get("BackupRules") or {}).get(rule_id)
         if not isinstance(rule, dict):
             raise ApiError(400, "Unknown BackupRule")
+        applied = self.state.applied_rules(live[0], live[1])
+        if rule_id not in applied:
+            raise ApiError(400, "The device has no such backup rule")
+        if applied[rule_id] != rule.get("ModifyTime"):
+            self.state.stale_runs.append((live[0], live[1], rule_id))
         now = int(time.time())
-        self.state.add_job(live[0], live[1], status=5000, start_time=now, end_time=now + 1,
-                           source=rule.get("Source") or None, destination=rule.get("Destination") or None)
+        job_id = self.state.add_job(live[0], live[1], status=5000, start_time=now, end_time=now + 1,
+                                    source=rule.get("Source") or None, destination=rule.get("Destination") or None,
+                                    BackupRuleGUID=rule_id)
         ctx["mutated"] = True
-        return dict(OK)
+        return dict(OK, JobID=job_id)
+
+    def admin_get_job_properties(self, params, ctx):
+        """BackupJobDetail of one job (AdminGetJobProperties: JobID); unknown job -> 400."""
+        job = self.state.job(_param(params, "JobID"))
+        if job is None:
+            raise ApiError(400, "Job not found")
+        ctx["account"] = job["Username"]
+        return job
 
     def admin_get_jobs_for_user(self, params, ctx):
         return self.state.jobs_for_user(self._target(params, ctx))
@@ -299,6 +316,7 @@ class Api(object):
         "get-jobs-for-user": "admin_get_jobs_for_user",
         "get-jobs-for-date-range": "admin_get_jobs_for_date_range",
         "get-job-log-entries": "admin_get_job_log_entries",
+        "get-job-properties": "admin_get_job_properties",
     }
     USER = {
         "web/session/start": "user_web_session_start",

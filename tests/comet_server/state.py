@@ -152,6 +152,9 @@ class State(object):
         self.online_ttl = float(online_ttl)
         self.state_file = state_file
         self._hold_save = 0
+        # The delayed-apply model (off by default): with apply_delay > 0 seconds, a device runs the backup rules it
+        # applied, and a refetched profile is applied only apply_delay seconds after dispatcher/refetch-profile.
+        self.apply_delay = 0.0
         self._reset()
 
     def _reset(self):
@@ -167,6 +170,9 @@ class State(object):
         self.installers.clear()
         self.sessions = {}        # sha256(SessionKey) -> {"account", "device", "created"}
         self.install_tokens = {}  # sha256(Token) -> InstallToken without the token
+        self.applied = {}         # (account, device) -> {rule ID: ModifyTime} the device applied (apply_delay > 0)
+        self.pending_apply = {}   # (account, device) -> when the refetched profile is applied (apply_delay > 0)
+        self.stale_runs = []      # (account, device, rule ID) of backups run with a rule older than the stored one
 
     # ------------------------------------------------------------------ persistence
     def _changed(self):
@@ -486,6 +492,38 @@ class State(object):
                 if target_id(account, device_id) == tid:
                     return account, device_id
             return None
+
+    # ------------------------------------------------------------------ delayed apply (apply_delay > 0)
+    def _rules_now(self, username):
+        rules = self._user(username, exc=KeyError)["profile"].get("BackupRules") or {}
+        return dict((k, (v or {}).get("ModifyTime")) for k, v in rules.items())
+
+    def refetch(self, username, device_id, now=None):
+        """dispatcher/refetch-profile: the device applies the stored profile now, or apply_delay seconds later."""
+        with self.lock:
+            now = time.time() if now is None else now
+            if self.apply_delay > 0:
+                self.pending_apply[(username, device_id)] = now + self.apply_delay
+
+    def applied_rules(self, username, device_id, now=None):
+        """{rule ID: ModifyTime} the device runs: the stored profile's (apply_delay 0), else the profile it applied
+        at its last refetch whose delay has passed (none before: a device that never refetched knows no rule)."""
+        with self.lock:
+            now = time.time() if now is None else now
+            if self.apply_delay <= 0:
+                return self._rules_now(username)
+            key = (username, device_id)
+            due = self.pending_apply.get(key)
+            if due is not None and now >= due:
+                self.applied[key] = self._rules_now(username)
+                del self.pending_apply[key]
+            return dict(self.applied.get(key) or {})
+
+    def job(self, guid):
+        """get-job-properties: a copy of the job, or None."""
+        with self.lock:
+            job = self.job_by_guid.get(guid)
+            return jsoncopy(job) if job is not None else None
 
     def revoke_device(self, username, device_id):
         with self.lock:

@@ -219,7 +219,7 @@ def test_comet_config_result_and_line():
     result = rr.comet_config_result(SETTINGS, "dept-lab", "dev-1", "pc-01", "", [], [{"frequency": "daily"}])
     assert result == {"account": "dept-lab", "device_id": "dev-1", "device_name": "pc-01", "item_id": "item-1",
                       "item_name": "Linux UNIL", "folders": ["/home"], "schedules": 1, "exclusions": 3, "changed": True,
-                      "backup_started": True, "kept": {}}
+                      "backup_started": True, "backup_reason": "", "kept": {}}
     assert rr.comet_config_line(result, "lab-pc-01", "dept-lab") == (
         'lab-pc-01: device dev-1 "pc-01" in account dept-lab - item "Linux UNIL" /home, 1 schedule(s), 3 exclusion(s) '
         '(changed)')
