@@ -111,19 +111,20 @@ _INSTALLER_OUTPUT = {"linux": ("stdout", "stderr", "msg"), "macos": ("stdout", "
 def install_failure(result, host, installer, action, os_name, account="", secrets=(), expected_rcs=None):
     """The message for an installer run that failed, '' when it did not (or did not run: check mode).
 
-    Linux and macOS: any exit code but 0 fails. Windows: the exit code is judged as win_package judges it
-    (``expected_rcs``, 3010 a success that needs a restart). ``secrets`` are masked in the quoted output (the Linux
-    installer's prompts, win_package's command line with the install token). A Linux installer that answered that a
-    TOTP code is required gets the two-factor explanation."""
+    Linux and macOS: any exit code but 0 fails. Windows: win_package judged the exit code (its
+    expected_return_code, ``expected_rcs``): a result it did not fail is no failure; a failed one is worded.
+    ``secrets`` are masked in the quoted output (the Linux installer's prompts, win_package's command line with the
+    install token). A Linux installer that answered that a TOTP code is required gets the two-factor explanation."""
     if not ran(result):
         return ""
     os_name = str(os_name or "")
     output = command_output(result, _INSTALLER_OUTPUT.get(os_name, ("stdout", "stderr", "msg")), secrets)
     if os_name == "windows":
+        # win_package (expected_return_code) judged the exit code: its verdict is taken, the code only worded
+        if not _flag(result.get("failed")):
+            return ""
         meaning = cw.return_code_meaning(result.get("rc"), cw.DEFAULT_EXPECTED_RCS if expected_rcs is None
                                          else list(expected_rcs))
-        if meaning["ok"] and not result.get("failed"):
-            return ""
         return "%sthe installer %s (%s) on %s %s: %s" % (PREFIX, installer, action, host, meaning["text"], output)
     if _rc_zero(result):
         return ""
@@ -135,8 +136,11 @@ def install_failure(result, host, installer, action, os_name, account="", secret
 
 
 def reboot_required(result, expected_rcs=None):
-    """Whether Windows must restart to finish an installation: win_package says so, or the exit code is 3010."""
+    """Whether Windows must restart to finish an installation or a removal (comet_client_reboot_required, set from
+    here only): win_package says so, or it succeeded with an exit code of _comet_windows.REBOOT_RCS (3010, 1641)."""
     result = _dict(result)
+    if not ran(result) or _flag(result.get("failed")):
+        return False
     if _flag(result.get("reboot_required")):
         return True
     rc = result.get("rc")

@@ -30,8 +30,14 @@ SERVICES = ("backup.delegate", "backup.elevator")
 # Get-Service StartType values (the probe reports a delayed start as AutomaticDelayedStart)
 ENABLED_START_TYPES = ("Automatic", "AutomaticDelayedStart")
 RUNNING_STATUS = "Running"
-# win_package's own default: 3010 is ERROR_SUCCESS_REBOOT_REQUIRED
+# The installer's exit codes, defined here only. Comet documents none for its Windows installer: these are the
+# Windows ones win_package knows. ansible.windows.win_package, given expected_return_code, is the only judge of
+# success; the role reads from its verdict whether Windows must restart (_comet_client_steps.reboot_required).
+# 3010 ERROR_SUCCESS_REBOOT_REQUIRED (win_package's own default: 0 and 3010 succeed), 1641 ERROR_SUCCESS_REBOOT_INITIATED
+# (done, the installer started the restart: a success only when listed in comet_client_windows_expected_return_codes).
 REBOOT_REQUIRED_RC = 3010
+REBOOT_INITIATED_RC = 1641
+REBOOT_RCS = (REBOOT_REQUIRED_RC, REBOOT_INITIATED_RC)
 DEFAULT_EXPECTED_RCS = (0, REBOOT_REQUIRED_RC)
 # longest wait for a client that is still connecting (the probe's WaitLoginSeconds)
 MAX_WAIT_LOGIN = 600
@@ -209,8 +215,8 @@ def uninstall_arguments(remove_credentials=True):
 
 
 def return_code_meaning(rc, expected=DEFAULT_EXPECTED_RCS):
-    """{ok, reboot_required, text} for an installer's exit code, judged as win_package judges it (its
-    expected_return_code), 3010 meaning installed with a reboot to finish."""
+    """{ok, reboot_required, text} for an installer's exit code, as win_package judges it (its expected_return_code;
+    the wording of a message and the restart, never a second verdict), 3010 and 1641 meaning done with a restart."""
     try:
         code = int(rc)
     except (TypeError, ValueError):
@@ -219,6 +225,9 @@ def return_code_meaning(rc, expected=DEFAULT_EXPECTED_RCS):
     ok = code in codes
     if ok and code == REBOOT_REQUIRED_RC:
         return {"ok": True, "reboot_required": True, "text": "done; Windows must restart to finish (exit code 3010)"}
+    if ok and code == REBOOT_INITIATED_RC:
+        return {"ok": True, "reboot_required": True,
+                "text": "done; the installer started a restart of Windows to finish (exit code 1641)"}
     if ok:
         return {"ok": True, "reboot_required": False, "text": "done (exit code %d)" % code}
     return {"ok": False, "reboot_required": False,

@@ -64,12 +64,12 @@ INSTALL_CASES = [
     ("macos success", {"rc": 0}, "macos", [], None, ""),
     ("windows 3010 is a success", {"rc": 3010, "changed": True}, "windows", [], [0, 3010], ""),
     ("windows 0", {"rc": 0}, "windows", [], None, ""),
-    ("windows failure, token masked", {"rc": 5, "msg": "install.exe /S /TOKEN=tok-1 failed"}, "windows", ["tok-1"], [0, 3010],
+    ("windows failure, token masked", {"rc": 5, "failed": True, "msg": "install.exe /S /TOKEN=tok-1 failed"}, "windows", ["tok-1"], [0, 3010],
      P + "the installer C.run (install) on pc1 failed with exit code 5 (0x00000005), expected one of 0, 3010: "
      "install.exe /S /TOKEN=******** failed"),
-    ("windows code not expected here", {"rc": 3010}, "windows", [], [0],
+    ("windows code not expected here", {"rc": 3010, "failed": True}, "windows", [], [0],
      P + "the installer C.run (install) on pc1 failed with exit code 3010 (0x00000BC2), expected one of 0: "),
-    ("windows no exit code", {"msg": "could not start"}, "windows", [], None,
+    ("windows no exit code", {"msg": "could not start", "failed": True}, "windows", [], None,
      P + "the installer C.run (install) on pc1 the installer gave no exit code (None): could not start"),
 ]
 

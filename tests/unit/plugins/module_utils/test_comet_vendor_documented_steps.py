@@ -248,3 +248,52 @@ def test_steps_use_the_app_bundle_the_probe_found():
     assert steps.macos_app_path({"macos": {"app_path": ""}}, "/Applications/Comet Backup.app") == "/Applications/Comet Backup.app"
     assert steps.login_step("macos", probe, "", "/Applications/Comet Backup.app")["tool"] == \
         "/Applications/Comet Backup UNIL.app/Contents/MacOS/backup-tool"
+
+
+# 6. Windows exit codes: win_package (expected_return_code) judges; 3010 and 1641 set the restart in one place.
+def test_the_codes_are_defined_once():
+    assert cw.REBOOT_RCS == (3010, 1641) and list(cw.DEFAULT_EXPECTED_RCS) == [0, 3010]
+
+
+@pytest.mark.parametrize("result, expected", [
+    ({"rc": 3010, "changed": True, "reboot_required": True}, True),
+    ({"rc": 3010, "changed": True}, True),
+    ({"rc": 1641, "changed": True}, True),
+    ({"rc": 0, "changed": True}, False),
+    # win_package failed it (not expected): no restart claimed, the failure is said instead
+    ({"rc": 1641, "failed": True}, False),
+    ({"skipped": True}, False),
+])
+def test_reboot_required_from_win_package_verdict(result, expected):
+    assert steps.reboot_required(result, [0, 3010, 1641]) is expected
+
+
+def test_a_result_win_package_did_not_fail_is_no_failure():
+    # win_package's verdict is taken: an exit code it accepted is not judged again
+    assert steps.install_failure({"rc": 1641, "changed": True}, "pc1", "install.exe", "install", "windows",
+                                 expected_rcs=[0, 3010]) == ""
+    msg = steps.install_failure({"rc": 1603, "failed": True, "msg": "unexpected rc from install.exe /S /TOKEN=t0k"},
+                                "pc1", "install.exe", "install", "windows", secrets=["t0k"], expected_rcs=[0, 3010])
+    assert "failed with exit code 1603 (0x00000643), expected one of 0, 3010" in msg and "t0k" not in msg
+
+
+def test_windows_tasks_let_win_package_judge():
+    for name in ("windows_present.yml", "windows_absent.yml"):
+        with open(os.path.join(ROLE_TASKS, name), encoding="utf-8") as handle:
+            # the code only: comments may name the numbers
+            text = "".join(line for line in handle if not line.lstrip().startswith("#"))
+        assert "failed_when: false" not in text and "expected_return_code:" in text
+        assert "comet_client_windows_reboot_required" in text
+        assert "3010," not in text and "1641," not in text and "1605" not in text
+
+
+def test_the_macos_token_tasks_write_out_the_documented_argvs():
+    # the token's command lines are written out in the task (tests/unit/test_secrets_in_tasks.py reads them there):
+    # they must be the ones _comet_macos defines
+    with open(os.path.join(ROLE_TASKS, "macos_present.yml"), encoding="utf-8") as handle:
+        tasks = yaml.safe_load(handle)
+    block = next(t for t in tasks if "block" in t and "always" in t and "Stage and run" in t.get("name", ""))
+    argvs = [t["ansible.builtin.command"]["argv"] for t in block["block"] + block["always"] if "ansible.builtin.command" in t]
+    assert cm.token_setenv_argv() + ["{{ _comet_client_install_token.token }}"] in argvs
+    assert cm.token_unsetenv_argv() in argvs
+    assert "{{ _comet_client_install_steps.installer }}" in argvs
