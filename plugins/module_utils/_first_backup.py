@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover
     ZoneInfo = None
 
 WINDOW_OPTION = "first_backup_window"
+WAIT_OPTION = "first_backup_wait"
 _WINDOW = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)-([01]?\d|2[0-3]):([0-5]\d)$")
 
 REASON_TEXT = {
@@ -65,6 +66,18 @@ def parse_window(value):
     if start == end:
         raise CometInputError(WINDOW_OPTION, "%r: the window is empty (write now to start at any time)" % (value,))
     return (start, end)
+
+
+def check_wait(value):
+    """``first_backup_wait``: whole seconds from 0 to 600 (None: 30). CometInputError naming the option otherwise."""
+    if value is None:
+        return 30
+    if isinstance(value, bool) or not isinstance(value, int) and not (isinstance(value, str) and value.strip().isdigit()):
+        raise CometInputError(WAIT_OPTION, "%r: write a whole number of seconds from 0 to 600" % (value,))
+    value = int(value)
+    if not 0 <= value <= 600:
+        raise CometInputError(WAIT_OPTION, "%r: write a whole number of seconds from 0 to 600" % (value,))
+    return value
 
 
 def in_window(window, minute):

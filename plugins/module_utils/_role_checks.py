@@ -22,6 +22,7 @@ import os
 import re
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_exclusions, _comet_fleet, _comet_schedule
+from ansible_collections.unil.backup.plugins.module_utils import _first_backup
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     check_name,
@@ -188,6 +189,13 @@ def comet_config(values, os_name=None, check_device=False, check_mode=False, dev
     _paths(c, "exclude_globs", _comet_exclusions.check_glob, os_name, "absolute paths or patterns starting with *")
     if c.has("exclude_regexes"):
         c.add_texts(_comet_exclusions.regex_problems(c.get("exclude_regexes"), c.prefix, "exclude_regexes"))
+    # the first backup's window and wait: module comet_device_settings' rules (module_utils/_first_backup)
+    for name, rule in (("first_backup_window", _first_backup.parse_window), ("first_backup_wait", _first_backup.check_wait)):
+        if c.has(name):
+            try:
+                rule(c.get(name))
+            except CometInputError as exc:
+                c.add_error(exc)
     if check_device and c.has("device_id", "skip_unknown_device_in_check_mode") and not str(c.get("device_id") or ""):
         if not (check_mode and _bool(c.get("skip_unknown_device_in_check_mode"))):
             c.add("device_id", "is unknown (the host's Comet device ID). Run unil.backup.comet_client on the host earlier "

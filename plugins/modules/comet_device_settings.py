@@ -412,6 +412,7 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_settings import
     warn_if_suspended,
 )
 from ansible_collections.unil.backup.plugins.module_utils._first_backup import (
+    check_wait,
     first_backup_decision,
     local_minute,
     parse_window,
@@ -498,10 +499,7 @@ def run(module):
     try:
         request = settings_request(p)
         window = parse_window(p.get("first_backup_window"))
-        wait = p.get("first_backup_wait")
-        wait = 30 if wait is None else wait
-        if not 0 <= wait <= 600:
-            raise CometInputError("first_backup_wait", "%r: write a number of seconds from 0 to 600" % (wait,))
+        wait = check_wait(p.get("first_backup_wait"))
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
 

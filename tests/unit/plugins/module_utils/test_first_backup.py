@@ -152,3 +152,27 @@ def test_a_lost_answer_is_never_followed_by_a_second_send():
 def test_a_server_error_is_not_a_refusal_to_retry():
     client = Client([CometApiError("dispatcher/run-backup", None, "connection refused")])
     assert start(client, wait=60)["reason"] == "not_started:refused" and len(client.calls) == 1
+
+
+@pytest.mark.parametrize("value, ok", [(None, True), (0, True), (600, True), ("30", True), (601, False), (-1, False),
+                                       ("soon", False), (True, False)])
+def test_check_wait(value, ok):
+    if ok:
+        assert 0 <= fb.check_wait(value) <= 600
+    else:
+        with pytest.raises(CometInputError) as err:
+            fb.check_wait(value)
+        assert "first_backup_wait" in str(err.value)
+
+
+def test_the_role_checks_use_the_same_rules():
+    """Role comet_config's preflight and scripts/validate_inventory.py (module_utils/_role_checks) refuse what the
+    module refuses, naming the role's variable."""
+    from ansible_collections.unil.backup.plugins.module_utils import _role_checks
+
+    texts = [p["text"] for p in _role_checks.comet_config({"comet_config_first_backup_window": "the night",
+                                                           "comet_config_first_backup_wait": 9999})]
+    assert any(t.startswith("comet_config_first_backup_window") for t in texts), texts
+    assert any(t.startswith("comet_config_first_backup_wait") for t in texts), texts
+    assert _role_checks.comet_config({"comet_config_first_backup_window": "20:00-06:00",
+                                      "comet_config_first_backup_wait": 30}) == []
