@@ -14,7 +14,9 @@
 #   started                        the job was started (read back when the server returned a JobID)
 #   not_started:<why>              not_asked, check_mode, item_existed, offline, no_rule, profile_not_applied,
 #                                  refused, answer_lost, job_not_found
-#   deferred:<why>                 outside_window (the next one, or the schedule, runs it), never (left to the schedule)
+#   deferred:<why>                 outside_window (the next one, or the schedule, runs it), never (left to the schedule),
+#                                  vpn (the host's Pulse Secure / Ivanti VPN connection is up: the guide advises against
+#                                  a first backup through it)
 
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ REASON_TEXT = {
     "not_started:job_not_found": "first backup not confirmed: its job was not found",
     "deferred:outside_window": "first backup deferred to the schedule (outside the first-backup window)",
     "deferred:never": "first backup deferred to the schedule (first_backup_window=never)",
+    "deferred:vpn": "first backup deferred to the schedule: the host's Pulse Secure VPN is connected",
 }
 
 
@@ -106,9 +109,10 @@ def local_minute(timezone=None, now=None):
     return moment.hour * 60 + moment.minute, "local"
 
 
-def first_backup_decision(start_backup, created, check_mode, online, window, minute):
+def first_backup_decision(start_backup, created, check_mode, online, window, minute, vpn=False):
     """'start' or the reason code it is not started, in this order: not asked, the item existed, check mode,
-    offline, the window ("never", or ``minute`` outside it)."""
+    offline, the window ("never"), the host's VPN connection up (``vpn``; seed 000: "il est même déconseillé de faire
+    cette première sauvegarde tout en ayant Pulse Secure activé"), ``minute`` outside the window."""
     if not start_backup:
         return "not_started:not_asked"
     if not created:
@@ -119,6 +123,8 @@ def first_backup_decision(start_backup, created, check_mode, online, window, min
         return "not_started:offline"
     if window == "never":
         return "deferred:never"
+    if vpn:
+        return "deferred:vpn"
     if not in_window(window, minute):
         return "deferred:outside_window"
     return "start"

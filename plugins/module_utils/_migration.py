@@ -60,6 +60,7 @@ REASON_TEXT = {
 BACKUP_REASON_TEXT = {
     "deferred:outside_window": "outside the first-backup window",
     "deferred:never": "first_backup_window is never",
+    "deferred:vpn": "the host's Pulse Secure VPN is connected",
     "not_started:profile_not_applied": "the device has not applied its profile yet",
     "not_started:refused": "the Comet Server refused it",
     "not_started:answer_lost": "the answer was lost and no job was found",

@@ -228,6 +228,13 @@ options:
         account's jobs instead. Then RV(backup_reason) is V(not_started:profile_not_applied).
     type: int
     default: 30
+  vpn_connected:
+    description:
+      - The host's Pulse Secure (Ivanti Secure Access) VPN connection is up, as read on the host. The service's guide
+        advises against a first backup through it ("Machine ventile lors du premier backup"), so O(start_backup)
+        then starts nothing and RV(backup_reason) is V(deferred:vpn) - the schedule runs the backup.
+    type: bool
+    default: false
 notes:
   - The role M(unil.backup.comet_config) applies a host's settings with this module, once per host.
   - The connection options can be set once for all comet_* modules with C(module_defaults) and C(group/unil.backup.comet).
@@ -291,7 +298,7 @@ backup_reason:
       V(not_started:item_existed), V(not_started:check_mode), V(not_started:offline), V(not_started:no_rule),
       V(not_started:profile_not_applied) (the device had not applied its new profile within O(first_backup_wait)),
       V(not_started:refused), V(not_started:answer_lost), V(not_started:job_not_found); V(deferred:outside_window),
-      V(deferred:never) (O(first_backup_window)).
+      V(deferred:never) (O(first_backup_window)), V(deferred:vpn) (O(vpn_connected)).
   returned: success
   type: str
   sample: deferred:outside_window
@@ -482,6 +489,7 @@ def argument_spec():
         start_backup=dict(type="bool", default=False),
         first_backup_window=dict(type="str", default="now"),
         first_backup_wait=dict(type="int", default=30),
+        vpn_connected=dict(type="bool", default=False),
     )
     return spec
 
@@ -516,7 +524,8 @@ def run(module):
             conn = online().get(found["device_id"]) if p["start_backup"] and created and not module.check_mode else None
             minute = local_minute((conn or {}).get("DeviceTimeZone"))[0]
             decided["conn"] = conn
-            decided["code"] = first_backup_decision(p["start_backup"], created, module.check_mode, conn, window, minute)
+            decided["code"] = first_backup_decision(p["start_backup"], created, module.check_mode, conn, window, minute,
+                                                   vpn=bool(p.get("vpn_connected")))
             if decided["code"] == "start" and not found.get("rule_id"):
                 decided["code"] = "not_started:no_rule"
         return decided["code"]

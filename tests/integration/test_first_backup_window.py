@@ -147,3 +147,14 @@ def test_a_device_that_applies_its_profile_late_runs_the_new_rule(tmp_path, run_
     # every request before the device applied its profile was refused: one job, never a second one
     statuses = [e["status"] for e in srv.log if e["endpoint"] == "dispatcher/run-backup"]
     assert statuses[-1] == 200 and all(s == 400 for s in statuses[:-1]), statuses
+
+
+def test_a_host_on_the_pulse_secure_vpn_is_deferred(tmp_path, run_playbook, comet_standin):
+    """Seed 000: the first backup is advised against while Pulse Secure is connected: deferred, said so."""
+    srv = standin(comet_standin)
+    rc, out, result = run(tmp_path, run_playbook, srv, "-e", "comet_config_first_backup_window=now",
+                          "-e", "comet_client_vpn_connected=true")
+    assert rc == 0, out
+    assert srv.log_count("dispatcher/run-backup") == 0
+    assert result["backup_started"] is False and result["backup_reason"] == "deferred:vpn", result
+    assert "first backup deferred to the schedule: the host's Pulse Secure VPN is connected" in out, out

@@ -176,3 +176,10 @@ def test_the_role_checks_use_the_same_rules():
     assert any(t.startswith("comet_config_first_backup_wait") for t in texts), texts
     assert _role_checks.comet_config({"comet_config_first_backup_window": "20:00-06:00",
                                       "comet_config_first_backup_wait": 30}) == []
+
+
+def test_a_connected_vpn_defers_the_first_backup():
+    """Seed 000: "il est même déconseillé de faire cette première sauvegarde tout en ayant Pulse Secure activé"."""
+    assert fb.first_backup_decision(True, True, False, True, "now", 0, vpn=True) == "deferred:vpn"
+    assert fb.first_backup_decision(True, True, False, True, "now", 0, vpn=False) == "start"
+    assert "Pulse Secure" in fb.reason_text("deferred:vpn")
