@@ -14,6 +14,8 @@ import json
 
 from zoneinfo import ZoneInfo
 
+import pytest
+
 ADMIN, ADMIN_PASSWORD = "first-admin", "F1rst-admin-pw"
 ACCOUNT, DEVICE, TIMEZONE = "dept-lab", "dev-new", "Europe/Zurich"
 
@@ -158,3 +160,19 @@ def test_a_host_on_the_pulse_secure_vpn_is_deferred(tmp_path, run_playbook, come
     assert srv.log_count("dispatcher/run-backup") == 0
     assert result["backup_started"] is False and result["backup_reason"] == "deferred:vpn", result
     assert "first backup deferred to the schedule: the host's Pulse Secure VPN is connected" in out, out
+
+
+@pytest.mark.parametrize("carried_out", [True, False])
+def test_a_lost_answer_is_not_sent_twice_and_the_run_says_whether_the_job_started(tmp_path, run_playbook, comet_standin,
+                                                                                  carried_out):
+    """Issue 23 point 3/4: run-backup's answer lost (after the job started, or before) - one request, then a read of
+    the account's jobs says whether it started."""
+    srv = standin(comet_standin)
+    srv.faults.drop_next(1, endpoint="dispatcher/run-backup", process=carried_out)
+    rc, out, result = run(tmp_path, run_playbook, srv, "-e", "comet_config_first_backup_window=now")
+    assert rc == 0, out
+    assert srv.log_count("dispatcher/run-backup") == 1, srv.log
+    assert srv.log_count("get-jobs-for-user") >= 1
+    assert len(jobs(srv)) == (1 if carried_out else 0)
+    assert result["backup_started"] is carried_out, result
+    assert result["backup_reason"] == ("started" if carried_out else "not_started:answer_lost"), result
