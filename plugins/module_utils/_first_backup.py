@@ -25,6 +25,7 @@ import json
 import re
 import time
 
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometApiError, CometOutcomeUnknown
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError
 
 try:  # Python 3.9+; without it the controller's local time is used
@@ -157,8 +158,7 @@ def job_properties(client, job_id):
     return job
 
 
-def start_first_backup(client, account, target_id, device_id, rule_id, wait=0, sleep=time.sleep, clock=time.time,
-                       api_error=Exception, outcome_unknown=Exception):
+def start_first_backup(client, account, target_id, device_id, rule_id, wait=0, sleep=time.sleep, clock=time.time):
     """Start the device's first backup: dispatcher/run-backup, its JobID read back. Returns {"started", "reason",
     "job_id", "job_status"}.
 
@@ -173,15 +173,15 @@ def start_first_backup(client, account, target_id, device_id, rule_id, wait=0, s
         try:
             answer = client.run_backup(target_id, rule_id) or {}
             break
-        except outcome_unknown:
+        except CometOutcomeUnknown:
             try:
                 job = _job_of(client.jobs_for_user(account), device_id, rule_id, sent_at)
-            except api_error:
+            except CometApiError:
                 job = None
             if job is None:
                 return {"started": False, "reason": "not_started:answer_lost", "job_id": None, "job_status": None}
             return {"started": True, "reason": "started", "job_id": job.get("GUID"), "job_status": job.get("Status")}
-        except api_error as exc:
+        except CometApiError as exc:
             status = getattr(exc, "status", None)
             if status is not None and 400 <= int(status) < 500:
                 if clock() + pause <= deadline:
@@ -196,7 +196,7 @@ def start_first_backup(client, account, target_id, device_id, rule_id, wait=0, s
         return {"started": True, "reason": "started", "job_id": None, "job_status": None}
     try:
         job = job_properties(client, job_id)
-    except api_error:
+    except CometApiError:
         job = None
     if not isinstance(job, dict) or job.get("GUID", job_id) != job_id:
         return {"started": False, "reason": "not_started:job_not_found", "job_id": job_id, "job_status": None}

@@ -403,11 +403,7 @@ import time
 # AnsibleModule whose refusal of a wrong-typed option names the option and what to write
 from ansible_collections.unil.backup.plugins.module_utils._comet_module_input import CometModule as AnsibleModule
 
-from ansible_collections.unil.backup.plugins.module_utils._comet_api import (
-    CometApiError,
-    CometOutcomeUnknown,
-    comet_argument_spec,
-)
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometApiError, comet_argument_spec
 from ansible_collections.unil.backup.plugins.module_utils._comet_device_module import run_device_update
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
@@ -524,8 +520,8 @@ def run(module):
             conn = online().get(found["device_id"]) if p["start_backup"] and created and not module.check_mode else None
             minute = local_minute((conn or {}).get("DeviceTimeZone"))[0]
             decided["conn"] = conn
-            decided["code"] = first_backup_decision(p["start_backup"], created, module.check_mode, conn, window, minute,
-                                                   vpn=bool(p.get("vpn_connected")))
+            decided["code"] = first_backup_decision(p["start_backup"], created, module.check_mode, conn, window,
+                                                    minute, vpn=bool(p.get("vpn_connected")))
             if decided["code"] == "start" and not found.get("rule_id"):
                 decided["code"] = "not_started:no_rule"
         return decided["code"]
@@ -546,8 +542,7 @@ def run(module):
             return {}
         try:
             started = start_first_backup(client, p["account"], decided["conn"]["TargetID"], found["device_id"],
-                                         found["rule_id"], wait=wait, api_error=CometApiError,
-                                         outcome_unknown=CometOutcomeUnknown)
+                                         found["rule_id"], wait=wait)
         except CometApiError as exc:  # pragma: no cover - start_first_backup turns API errors into codes
             module.warn("The settings were written but starting the first backup of device %s failed: %s (its "
                         "schedule will run it)" % (found["device_id"], exc))

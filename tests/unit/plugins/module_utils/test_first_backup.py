@@ -103,8 +103,7 @@ class Client(object):
 def start(client, wait=0, clock=None):
     ticks = iter(range(0, 10000, 1)) if clock is None else clock
     return fb.start_first_backup(client, "lab", "target-1", "dev-1", "rule-1", wait=wait, sleep=lambda s: None,
-                                 clock=lambda: next(ticks) + 1000, api_error=CometApiError,
-                                 outcome_unknown=CometOutcomeUnknown)
+                                 clock=lambda: next(ticks) + 1000)
 
 
 def test_started_and_confirmed_by_its_job_id():
