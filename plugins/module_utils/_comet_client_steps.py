@@ -260,8 +260,8 @@ def login_failure(results, host, tool_name, account="", password=""):
     if _rc_zero(result):
         return ""
     output = command_output(result, ("stdout", "stderr"), [password])
-    return _join("%s%s login prompt failed on %s with exit code %s: %s" % (PREFIX, tool_name, host, _rc_text(result),
-                                                                              output), _two_factor(account, output))
+    failed = "%s%s login prompt failed on %s with exit code %s: %s" % (PREFIX, tool_name, host, _rc_text(result), output)
+    return _join(failed, _two_factor(account, output))
 
 
 # ---------------------------------------------------------------------------------------------------------------
