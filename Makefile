@@ -70,12 +70,16 @@ docs: ## build the collection tarball, install it, and render every module's, fi
 	for r in roles/*/meta/argument_specs.yml; do render role $$(basename $$(dirname $$(dirname $$r))); done
 
 .PHONY: unit
-unit: collection-link ## pytest unit tests (module logic, module_utils, the stand-ins' own tests)
-	$(PYTEST) tests/unit tests/comet_server tests/installers tests/podman
+# pytest-xdist workers (requirements-dev.txt): 0 runs in the pytest process itself. Tests that must not run beside
+# each other share an xdist_group (--dist loadgroup runs a group on one worker).
+UNIT_WORKERS ?= 2
+INTEGRATION_WORKERS ?= 0
+unit: collection-link ## pytest unit tests (module logic, module_utils, the stand-ins' own tests); UNIT_WORKERS=2
+	$(PYTEST) -n $(UNIT_WORKERS) --dist loadgroup tests/unit tests/comet_server tests/installers tests/podman
 
 .PHONY: integration
-integration: collection-link ## tests against the Comet Server stand-in (real HTTP, real ansible-playbook)
-	$(PYTEST) tests/integration
+integration: collection-link ## tests against the Comet Server stand-in (real HTTP, real ansible-playbook); INTEGRATION_WORKERS=0
+	$(PYTEST) -n $(INTEGRATION_WORKERS) --dist loadgroup tests/integration
 
 .PHONY: molecule
 molecule: collection-link ## every Molecule scenario: podman ones run in full, delegated ones (Windows/macOS VMs) syntax-check
