@@ -47,6 +47,9 @@ options:
 CONTROLLER_ONLY = frozenset((
     "add_host", "assert", "debug", "fail", "group_by", "import_playbook", "import_role", "import_tasks", "include_role",
     "include_tasks", "include_vars", "meta", "pause", "set_fact", "set_stats", "validate_argument_spec",
+    # the collection's actions that need no connection (_requires_connection = False): the once-per-batch identity
+    # comparison and the installer fetched on the controller
+    "unil.backup.comet_shared_devices", "unil.backup.comet_installer",
 ))
 
 
