@@ -8,12 +8,11 @@ the documentation plugins/modules/comet_installer.py."""
 
 from __future__ import annotations
 
-import os
-
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import run_identity
 from ansible_collections.unil.backup.plugins.module_utils._comet_installer import InstallerError, SOURCES, fetch
 
 ARGUMENT_SPEC = dict(
@@ -37,19 +36,6 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def run_id():
-    """This run of ansible-playbook: the process that forked this worker (with its start time where /proc has it, so
-    that a later run given the same process ID is another run)."""
-    parent = os.getppid()
-    started = ""
-    try:
-        with open("/proc/%d/stat" % parent, encoding="utf-8") as handle:
-            started = handle.read().rsplit(")", 1)[-1].split()[19]
-    except (OSError, IndexError):
-        pass
-    return "%d:%s" % (parent, started)
-
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -69,7 +55,8 @@ class ActionModule(ActionBase):
         secrets = [args[k] for k in ("admin_password",) if args.get(k)]
         # check mode too: the installer's version is what later steps compare, and the cache is the controller's
         try:
-            result.update(fetch(args, run_id=run_id()))
+            # this run of ansible-playbook (the process the forks descend from): the same rule as the API client's
+            result.update(fetch(args, run_id=run_identity()))
         except InstallerError as exc:
             result.update(exc.as_result())
         return remove_values(result, secrets) if secrets else result

@@ -157,17 +157,27 @@ def default_lock_dir():
     return os.path.join(tempfile.gettempdir(), "unil_backup_locks_%d" % os.getuid())
 
 
-class _AccountLock:
-    """An exclusive fcntl.flock on <lock_dir>/<sha256(key)>.lock, held for a whole read-modify-write."""
+class FileLock(object):
+    """An exclusive fcntl.flock on ``path`` (one open file per holder, so threads of one process exclude each other as
+    forks do), waited for up to ``timeout`` seconds; ``timeout_error()`` is raised when it is not had by then. The one
+    lock of the collection: the account's read-modify-write (below), the installer cache (_comet_installer)."""
 
-    def __init__(self, lock_dir, key, timeout):
-        self.path = os.path.join(lock_dir, _lock_name(key))
+    max_pause = 0.02  # a waiting fork gets the lock soon after it is released
+
+    def __init__(self, path, timeout):
+        self.path = path
         self.timeout = timeout
         self.fd = None
 
+    def unavailable_error(self):  # pragma: no cover - fcntl exists on every POSIX controller
+        return OSError("fcntl is not available: the controller must be a POSIX system")
+
+    def timeout_error(self):
+        return OSError("timed out after %ss waiting for the lock %s" % (self.timeout, self.path))
+
     def __enter__(self):
         if fcntl is None:  # pragma: no cover
-            raise CometApiError("(lock)", None, "fcntl is not available: the controller must be a POSIX system")
+            raise self.unavailable_error()
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + self.timeout
         pause = 0.005
@@ -178,10 +188,9 @@ class _AccountLock:
             except OSError:
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise CometApiError("(lock)", None, "timed out after %ds waiting for the lock %s held by another "
-                                        "process writing to the same account" % (self.timeout, self.path))
+                    raise self.timeout_error()
                 time.sleep(pause)
-                pause = min(pause * 2, 0.02)  # a waiting fork gets the lock soon after it is released
+                pause = min(pause * 2, self.max_pause)
         self.fd = fd
         return self
 
@@ -192,6 +201,20 @@ class _AccountLock:
             os.close(self.fd)
             self.fd = None
         return False
+
+
+class _AccountLock(FileLock):
+    """The lock held for a whole read-modify-write of one account: <lock_dir>/<sha256(key)>.lock."""
+
+    def __init__(self, lock_dir, key, timeout):
+        super(_AccountLock, self).__init__(os.path.join(lock_dir, _lock_name(key)), timeout)
+
+    def unavailable_error(self):  # pragma: no cover
+        return CometApiError("(lock)", None, "fcntl is not available: the controller must be a POSIX system")
+
+    def timeout_error(self):
+        return CometApiError("(lock)", None, "timed out after %ds waiting for the lock %s held by another process "
+                                             "writing to the same account" % (self.timeout, self.path))
 
 
 def _redact(text, secrets):

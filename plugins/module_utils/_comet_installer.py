@@ -29,14 +29,10 @@ import json
 import os
 import re
 import tempfile
-import time
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - the controller is POSIX; keep the import test happy elsewhere
-    fcntl = None
 
 from urllib.parse import urlsplit, urlunsplit
+
+from ansible_collections.unil.backup.plugins.module_utils._comet_api import FileLock
 
 SOURCES = ("file", "url", "server")
 CHUNK = 1024 * 1024
@@ -236,43 +232,24 @@ def sha256_of(path, cache_dir=None):
     return digest.hexdigest(), False
 
 
-class KeyLock(object):
-    """An exclusive fcntl.flock on ``<cache_dir>/locks/<sha256 of the key>.lock`` (one open file per holder, so
-    threads of one process exclude each other as forks do)."""
+class KeyLock(FileLock):
+    """The lock of one installer key: ``<cache_dir>/locks/<sha256 of the key>.lock`` (_comet_api.FileLock)."""
+
+    max_pause = 0.2
 
     def __init__(self, cache_dir, key, timeout, name=""):
-        self.path = os.path.join(cache_dir, "locks", _digest(key) + ".lock")
-        self.timeout = timeout
+        super(KeyLock, self).__init__(os.path.join(cache_dir, "locks", _digest(key) + ".lock"), timeout)
         self.name = name
-        self.fd = None
+
+    def unavailable_error(self):  # pragma: no cover
+        return InstallerError("cache", name=self.name, location=self.path, detail="fcntl is not available")
+
+    def timeout_error(self):
+        return InstallerError("lock", name=self.name, location=self.path, detail=self.timeout)
 
     def __enter__(self):
-        if fcntl is None:  # pragma: no cover
-            raise InstallerError("cache", name=self.name, location=self.path, detail="fcntl is not available")
         _makedirs(os.path.dirname(self.path))
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + self.timeout
-        pause = 0.01
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise InstallerError("lock", name=self.name, location=self.path, detail=self.timeout)
-                time.sleep(pause)
-                pause = min(pause * 2, 0.2)
-        self.fd = fd
-        return self
-
-    def __exit__(self, *exc_info):
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-        finally:
-            os.close(self.fd)
-            self.fd = None
-        return False
+        return super(KeyLock, self).__enter__()
 
 
 # ---------------------------------------------------------------------------------------------------------- downloads
