@@ -370,7 +370,8 @@ def test_the_filters_as_the_role_calls_them():
     step = {"host": "pc1", "installer": "C.run", "action": "install", "os": "linux", "account": "pnom", "secrets": ["pw9"]}
     assert F["comet_client_install_failure"]({"rc": 2, "stdout": "pw9"}, **step) == \
         P + "the installer C.run (install) failed on pc1 with exit code 2: ********"
-    win = dict(step, os="windows", secrets=[""], expected_rcs=["0", "3010"])
+    win = dict(step)
+    win.update(os="windows", secrets=[""], expected_rcs=["0", "3010"])
     assert F["comet_client_install_failure"]({"rc": 3010}, **win) == ""
     with pytest.raises(AnsibleFilterError):
         F["comet_client_install_failure"]({"rc": 1}, secrets="pw9")
