@@ -22,7 +22,7 @@ import os
 import re
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_exclusions, _comet_fleet, _comet_schedule
-from ansible_collections.unil.backup.plugins.module_utils import _first_backup
+from ansible_collections.unil.backup.plugins.module_utils import _comet_fleet_accounts, _first_backup
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import (
     CometInputError,
     check_name,
@@ -43,6 +43,7 @@ SYSTEM_OS_NAMES = _comet_exclusions.SYSTEM_LEVELS
 _OCTAL_MODE = re.compile(r"^0?[0-7]{3}$")
 _BASENAME = re.compile(r"^[A-Za-z0-9._-]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BOOLEAN_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0", "y", "n", "t", "f")
 
 
 def problem(var, message, sep=": "):
@@ -287,7 +288,46 @@ def fleet_report(values):
             _comet_fleet.check_history_days(numbers["history_days"], numbers["week_days"])
         except CometInputError as exc:
             c.add_error(exc)
+    _fleet_account_rules(c)
     return c.problems
+
+
+def _fleet_account_rules(c):
+    """The fleet report's account rules (issue 24: licence limit, stale devices, the site's policy, the mails, the
+    closing announcements and their source), checked by the module's own rule (_comet_fleet_accounts) with the role's
+    meaning of 0 and '' (off)."""
+    for name in ("max_devices_per_account", "stale_after_months"):
+        if c.has(name):
+            value = _whole(c.get(name))
+            if value is None or not 0 <= value <= 1200:
+                c.add(name, "must be a whole number of %s, 0 (no check) to 1200 (got %s)" % (
+                    "devices per account (the guide's is 2)" if name == "max_devices_per_account" else "months",
+                    _shown(c.get(name))), " ")
+    names = [n for n in ("policy_id", "policy_name") if c.has(n)]
+    for name in names:
+        value = c.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            c.add(name, "must be text, a policy %s (got %s)" % (name.split("_")[1].replace("id", "ID"), _shown(value)), " ")
+        elif _CONTROL.search(value) or value.strip() != value:
+            c.add(name, "must not hold a control character or a leading or trailing space (got %s)" % _shown(value), " ")
+    if len(names) == 2 and c.get("policy_id") and c.get("policy_name"):
+        c.add("policy_id", "(%s) and fleet_report_policy_name (%s) are both set: set one of them (the site's policy by "
+                           "its ID, or by its name)" % (_shown(c.get("policy_id")), _shown(c.get("policy_name"))), " ")
+    if c.has("check_mail_recipients"):
+        value = c.get("check_mail_recipients")
+        if not isinstance(value, bool) and str(value).strip().lower() not in _BOOLEAN_WORDS:
+            c.add("check_mail_recipients", "must be true or false (got %s)" % _shown(value), " ")
+    if c.has("closing_source") and c.get("closing_source") not in _comet_fleet_accounts.CLOSING_SOURCES:
+        c.add("closing_source", "must be one of %s: what dates an account's closing, the announcement the service "
+                                "sent, the suspension, or both (got %s)"
+              % (", ".join(_comet_fleet_accounts.CLOSING_SOURCES), _shown(c.get("closing_source"))), " ")
+    if c.has("closing_announcements"):
+        try:
+            _comet_fleet_accounts.parse_announcements(c.get("closing_announcements"))
+        except CometInputError as exc:
+            c.add_error(exc)
 
 
 def prometheus_path_problem(value):
