@@ -191,10 +191,13 @@ def deactivation(registered, guid):
     registered = registered if isinstance(registered, dict) else {}
     skipped = bool(registered.get("skipped")) or not registered
     ok = not skipped and isinstance(registered.get("device"), dict)
-    return {"enabled": True, "guid": _text(guid), "done": ok, "changed": ok and bool(registered.get("changed")),
-            "status": _text((registered.get("device") or {}).get("status")) if ok else "",
-            "error": "" if ok or skipped else (_text(registered.get("msg")) or "failed without a message"),
-            "reason": "no GUID found (no CrashPlan .identity on the host): nothing to deactivate" if skipped else ""}
+    out = {"enabled": True, "guid": _text(guid), "done": ok, "changed": ok and bool(registered.get("changed")),
+           "status": _text((registered.get("device") or {}).get("status")) if ok else "",
+           "error": "" if ok or skipped else (_text(registered.get("msg")) or "failed without a message"),
+           "reason": "no GUID found (no CrashPlan .identity on the host): nothing to deactivate" if skipped else ""}
+    if ok and _text(registered["device"].get("name")):
+        out["name"] = _text(registered["device"]["name"])  # the device's name on the CrashPlan server
+    return out
 
 
 def reboot_required(results):
@@ -314,7 +317,11 @@ def report(result, host, fail_when_gate_closed=False, fail_when_deactivation_fai
             outcome = "would be removed (%s): %s." % (reason, would)
         else:
             outcome = "removed (%s): %s." % (reason, ", ".join(str(p) for p in r.get("removed_paths") or []))
-        parts = [what, outcome, HISTORY_NOT_TRANSFERRED]
+        parts = [what, outcome]
+        if stage in ("removed", "would_remove"):
+            done = "removed" if stage == "removed" else "would be removed"
+            parts.append("CrashPlan %s in this run from %s." % (done, device_label(r, host)))
+        parts.append(HISTORY_NOT_TRANSFERRED)
     parts.append("Kept: %s." % "; ".join(str(k) for k in r.get("kept") or []))
     if r.get("per_user_left"):
         left = []
@@ -340,3 +347,51 @@ def report(result, host, fail_when_gate_closed=False, fail_when_deactivation_fai
     if problems:
         text = "unil.backup.crashplan_removal: %s %s" % (" ".join(problems), text)
     return {"failed": bool(problems), "problems": problems, "msg": text}
+
+
+def device_label(result, host):
+    """The device a result is about, as people know it: the host, with the CrashPlan device's name on the server (when
+    the deactivation read it) and its GUID (when found) - ``pc1 (CrashPlan device PC1, GUID 42)``."""
+    r = result if isinstance(result, dict) else {}
+    sd = r.get("server_deactivation") if isinstance(r.get("server_deactivation"), dict) else {}
+    name, guid = _text(sd.get("name")), _text(r.get("guid") or sd.get("guid"))
+    details = (["CrashPlan device %s" % name] if name and name != host else []) + (["GUID %s" % guid] if guid else [])
+    return "%s (%s)" % (host or "-", ", ".join(details)) if details else (host or "-")
+
+
+def _plural(count, word):
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def run_summary(results):
+    """The CrashPlan removal summary of a run (seed 000 FAQ, "Puis-je transférer automatiquement mon historique de
+    sauvegarde de Code42 CrashPlan à Comet Backup?": "Non"): the devices CrashPlan was removed from in this run (or
+    would be, in check mode), those where the health gate kept it, and that CrashPlan's history is not transferred.
+    ``results``: {host: crashplan_removal_result}. Returns {removed, would_remove, kept, msg}: lists of {host, name,
+    guid, label} (``kept`` with the gate's ``code``), by host name."""
+    out = {"removed": [], "would_remove": [], "kept": []}
+    for host in sorted(results or {}, key=str):
+        r = results[host] if isinstance(results[host], dict) else {}
+        stage = r.get("stage") or ""
+        key = {"removed": "removed", "would_remove": "would_remove", "kept_gate_closed": "kept"}.get(stage)
+        if not key:
+            continue
+        sd = r.get("server_deactivation") if isinstance(r.get("server_deactivation"), dict) else {}
+        entry = {"host": str(host), "name": _text(sd.get("name")), "guid": _text(r.get("guid") or sd.get("guid")),
+                 "label": device_label(r, str(host))}
+        if key == "kept":
+            entry["code"] = _text((r.get("gate") or {}).get("code"))
+        out[key].append(entry)
+    parts = []
+    for key, what in (("removed", "CrashPlan removed in this run from %s: %s."),
+                      ("would_remove", "CrashPlan would be removed in this run from %s: %s."),
+                      ("kept", "CrashPlan kept by the health gate on %s: %s.")):
+        if out[key]:
+            parts.append(what % (_plural(len(out[key]), "device"), ", ".join(
+                e["label"] + ((" [%s]" % e["code"]) if e.get("code") else "") for e in out[key])))
+    if not parts:
+        parts.append("CrashPlan removed from no device in this run.")
+    if out["removed"] or out["would_remove"] or out["kept"]:
+        parts.append(HISTORY_NOT_TRANSFERRED)
+    out["msg"] = " ".join(parts)
+    return out
