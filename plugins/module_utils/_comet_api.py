@@ -66,6 +66,26 @@ WRITE_ENDPOINTS = frozenset([
 # Writes with no harm in sending twice: retried after a lost answer as reads are (every other write is sent once).
 RESENDABLE = frozenset(["dispatcher/refetch-profile"])
 
+# How an answer is judged (Go SDK cometsdk.go, CometAPIClient.Request): an answer is an error when it decodes as a
+# CometAPIResponseMessage {Status, Message} whose Status is 400 or more AND whose Message is not empty - on every
+# endpoint. The endpoints below (those the collection calls) answer a type whose own Status and Message are the
+# call's (SDK answer types CometAPIResponseMessage, DispatchWithJobIDResponse, GetProfileAndHashResponseMessage,
+# GetProfileHashResponseMessage, GetGroupPolicyResponse, CreateGroupPolicyResponse, InstallTokenResponse): a Status
+# of 400 or more fails the call even without a Message.
+STATUS_ANSWERS = frozenset([
+    "set-user-profile", "set-user-profile-hash", "get-user-profile-and-hash", "get-user-profile-hash", "policies/get",
+    "policies/set", "policies/new", "policies/delete", "revoke-device", "create-install-token",
+    "dispatcher/refetch-profile", "dispatcher/run-backup", "reset-user-password", "add-user", "delete-user",
+])
+# Endpoints answering a record whose own Status is not the call's (SDK answer type BackupJobDetail or a list of them:
+# Status is a JOB_STATUS_ value, 5000 to 7999): such an answer is an error only when it is nothing but a
+# {Status, Message} (a job carries GUID, Username, StartTime...).
+RECORD_ANSWERS = frozenset([
+    "get-job-properties", "get-jobs-for-user", "get-jobs-for-date-range", "get-jobs-recent", "get-jobs-all",
+    "get-jobs-for-custom-search",
+])
+_MESSAGE_KEYS = frozenset(["Status", "Message"])
+
 REDACTED = "********"
 MAX_BACKOFF = 10.0
 MAX_MESSAGE = 500
@@ -73,6 +93,31 @@ MAX_RETRY_AFTER = 60.0  # seconds, at most, of one wait asked by Retry-After
 BREAKER_TIMEOUTS = 3    # requests in a row that timed out before the breaker opens
 BREAKER_TTL = 300       # seconds the breaker stays open (and a count of timeouts is remembered)
 _RUN_PROGRAMS = ("ansible-playbook", "ansible", "ansible-console", "ansible-pull")
+
+
+def answer_error(endpoint, answer, status_answer=None):
+    """(Status, Message) when the decoded ``answer`` of ``endpoint`` is an API error, else None - as the Go SDK
+    judges it (CometAPIClient.Request): a JSON object whose integer Status is 400 or more and whose Message is a
+    non-empty string. ``status_answer`` (default: the endpoint is in STATUS_ANSWERS) says the endpoint answers a
+    {Status, Message} envelope, so that Status >= 400 fails even without a Message; for the RECORD_ANSWERS endpoints
+    (a job's Status is its JOB_STATUS_, e.g. 7000 FAILED_TIMEOUT) only a bare {Status, Message} is an error."""
+    if not isinstance(answer, dict):
+        return None
+    status = answer.get("Status")
+    if not isinstance(status, int) or isinstance(status, bool) or status < 400:
+        return None
+    message = answer.get("Message")
+    has_message = isinstance(message, str) and message != ""
+    endpoint = str(endpoint or "").strip("/")
+    if status_answer is None:
+        status_answer = endpoint in STATUS_ANSWERS
+    if status_answer:
+        return status, message if has_message else ""
+    if not has_message:
+        return None
+    if endpoint in RECORD_ANSWERS and not set(answer) <= _MESSAGE_KEYS:
+        return None
+    return status, message
 
 
 def comet_argument_spec():
@@ -579,8 +624,8 @@ class CometAdminClient:
             return str(decoded["Message"])
         return ""
 
-    def _send(self, endpoint, params, raw):
-        """POST with retries. Returns the decoded JSON (or bytes when raw)."""
+    def _send(self, endpoint, params, raw, status_answer=None):
+        """POST with retries. Returns the decoded JSON (or bytes when raw); an error answer (answer_error) raises."""
         endpoint = str(endpoint).strip("/")
         params = dict(params or {})
         form = [("Username", self.admin_username), ("AuthType", "Password"), ("Password", self._password)]
@@ -614,9 +659,10 @@ class CometAdminClient:
                     decoded = error = _Transient(None, "the answer is not JSON (truncated or not a Comet Server?)",
                                                  sent=True)
             if error is None:
-                if isinstance(decoded, dict) and isinstance(decoded.get("Status"), int) and decoded["Status"] >= 400:
-                    status = decoded["Status"]
-                    message = _redact(decoded.get("Message") or "error", secrets)
+                problem = answer_error(endpoint, decoded, status_answer)
+                if problem is not None:
+                    status = problem[0]
+                    message = _redact(problem[1] or "error", secrets)
                     if status in (401, 403):
                         raise CometAuthError(endpoint, status, message)
                     if once and status >= 500:
@@ -682,9 +728,11 @@ class CometAdminClient:
         except OSError:
             pass
 
-    def call(self, endpoint, params=None):
-        """POST to /api/v1/admin/<endpoint>; the decoded JSON answer. Raises CometApiError."""
-        return self._send(endpoint, params, raw=False)
+    def call(self, endpoint, params=None, status_answer=None):
+        """POST to /api/v1/admin/<endpoint>; the decoded JSON answer. Raises CometApiError when the answer is an error
+        as the Go SDK judges it (answer_error: a Status >= 400 with a Message; a job's Status, 5000 and up, is not);
+        ``status_answer=True`` says the endpoint answers a {Status, Message} envelope (STATUS_ANSWERS by default)."""
+        return self._send(endpoint, params, raw=False, status_answer=status_answer)
 
     def call_raw(self, endpoint, params=None):
         """POST to /api/v1/admin/<endpoint>; the answer's bytes (downloads). Raises CometApiError."""
@@ -888,6 +936,10 @@ class CometAdminClient:
             return {"Status": 200, "Message": "OK (the answer was lost; the device is no longer registered)"}
         raise lost
 
+    def job_properties(self, job_id):
+        """get-job-properties (Go SDK AdminGetJobProperties, JobID): the BackupJobDetail. Raises CometApiError."""
+        return self.call("get-job-properties", {"JobID": job_id})
+
     def jobs_for_user(self, user):
         return self.call("get-jobs-for-user", {"TargetUser": user})
 
@@ -947,6 +999,8 @@ def error_in_answer(data):
         decoded = json.loads(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         return None
-    if isinstance(decoded, dict) and isinstance(decoded.get("Status"), int) and decoded["Status"] >= 400:
-        return "HTTP %s %s" % (decoded["Status"], decoded.get("Message") or "error")
+    # a download answers bytes, never a {Status, Message}: such a JSON object with Status >= 400 is the error
+    problem = answer_error("branding/generate-client", decoded, status_answer=True)
+    if problem is not None:
+        return "HTTP %s %s" % (problem[0], problem[1] or "error")
     return None
