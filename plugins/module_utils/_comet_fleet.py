@@ -389,8 +389,9 @@ def device_report(account, device_id, device, profile, jobs, live, now, obsolete
         label = status_label(job.get("Status"))
         counts[label] = counts.get(label, 0) + 1
 
-    platform = platform_os(device) or str(((device.get("PlatformVersion") or {}).get("os")) or "") or "unknown"
     conn = live.get((account, device_id))
+    # one rule (platform_os): PlatformVersion.os, else the live connection's ReportedPlatform (clients before 23.6)
+    platform = platform_os(device, conn) or str(((device.get("PlatformVersion") or {}).get("os")) or "") or "unknown"
     version = (conn or {}).get("ReportedVersion") or device.get("ClientVersion") or ""
 
     findings = []

@@ -81,10 +81,9 @@ def unique_folded(values, key):
     return out
 
 
-def platform_os(device):
-    """'windows', 'macos', 'linux' or None from DeviceConfig.PlatformVersion.os (Go GOOS values)."""
-    info = (device or {}).get("PlatformVersion") or {}
-    value = str(info.get("os") or "").strip().lower()
+def _os_name(value):
+    """'windows', 'macos', 'linux' or None from an OS name as Comet reports it (a Go GOOS value)."""
+    value = str(value or "").strip().lower()
     if value.startswith("win"):
         return "windows"
     if value in ("darwin", "macos", "mac", "osx", "macosx"):
@@ -92,6 +91,37 @@ def platform_os(device):
     if value == "linux":
         return "linux"
     return None
+
+
+def reported_platform_os(value):
+    """'windows', 'macos', 'linux' or None from a ReportedPlatform (Go SDK LiveUserConnection and
+    RegistrationLobbyConnection: "one of the PLATFORM_ constants; then a forwardslash (/); then the device's GOARCH",
+    e.g. "linux/amd64"). The PLATFORM_ constants' values are not published (neither SDK defines them): read as GOOS
+    values, as the stand-in answers."""
+    if not isinstance(value, str):
+        return None
+    return _os_name(value.split("/", 1)[0])
+
+
+def platform_os(device, connection=None):
+    """'windows', 'macos', 'linux' or None: the one rule for a device's platform.
+
+    From DeviceConfig.PlatformVersion.os (OSInfo, Go GOOS values), which clients report from 23.6.0 (Go SDK OSInfo:
+    "This field is available in Comet 23.6.0 and later"); for an older client, from its live connection
+    (``connection``: the dispatcher/list-active or installation/list-active entry of the device, or its
+    ReportedPlatform string): ReportedPlatformVersion.os, else ReportedPlatform ("linux/amd64"). ``device`` itself may
+    be such a connection (it carries ReportedPlatform)."""
+    device = device if isinstance(device, dict) else {}
+    found = _os_name((device.get("PlatformVersion") or {}).get("os"))
+    for source in (device, connection):
+        if found is not None:
+            break
+        if isinstance(source, str):
+            found = reported_platform_os(source)
+        elif isinstance(source, dict):
+            found = (_os_name((source.get("ReportedPlatformVersion") or {}).get("os"))
+                     or reported_platform_os(source.get("ReportedPlatform")))
+    return found
 
 
 def is_absolute_path(path, os_name):
@@ -286,12 +316,14 @@ def find_rule(profile, source_id, vault_id=None):
     return rules[0]
 
 
-def device_summary(device_id, device, online=None):
+def device_summary(device_id, device, online=None, connection=None):
+    """The device as the modules return it; ``connection``: its live connection, if known (platform_os's
+    fallback for a client older than 23.6)."""
     info = (device or {}).get("PlatformVersion") or {}
     return {
         "device_id": device_id,
         "name": (device or {}).get("FriendlyName"),
-        "platform": platform_os(device) or info.get("os"),
+        "platform": platform_os(device, connection) or info.get("os"),
         "platform_details": dict((k, info.get(k)) for k in ("os", "distribution", "version", "build", "arch") if k in info),
         "client_version": (device or {}).get("ClientVersion"),
         "online": online,
