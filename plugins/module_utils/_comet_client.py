@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.unil.backup.plugins.module_utils import _comet_tls
 from ansible_collections.unil.backup.plugins.module_utils._comet_url import server_url as server_url_normalised, url_problem
 
 # `backup-tool login status` (Comet docs, appendix "Command-line control"): "<text> (<code>)".
@@ -96,7 +97,8 @@ def plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgra
     there is none: Windows, macOS). ``services`` names the client's services that must be enabled and running (Windows
     services, macOS launchd daemons; probe key ``services``): ``start_services`` when one is not, on an installed client.
     Refused, with the reason, before any change: a downgrade not allowed; a first installation without the end user's
-    credentials (``can_install`` false); with ``require_login``, a host with nothing else to change whose client is
+    credentials (``can_install`` false); an installation or upgrade on a host that cannot verify the server's TLS
+    certificate with its own trust store (probe key ``tls``, see tls_refusal); with ``require_login``, a host with nothing else to change whose client is
     not logged in and cannot be logged in again (after a change the role checks the login on the new probe).
     """
     comet = probe.get("comet") or {}
@@ -114,6 +116,9 @@ def plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgra
         refused = True
         reason = ("has no Comet Backup client: comet_client_username and comet_client_password (the end user's Comet "
                   "account) are required to install and register it")
+    if not refused and action in ("install", "upgrade"):
+        reason = tls_refusal(probe.get("tls"))
+        refused = bool(reason)
     unit = probe.get("unit") or {}
     write_unit = bool(unit_sha256) and unit.get("sha256", "") != unit_sha256
     start_unit = bool(unit_sha256) and (write_unit or not unit.get("active") or bool(unit.get("enabled")) != bool(unit_enabled))
@@ -347,6 +352,37 @@ def target_version(settings, state, version):
     if settings.get("source") in ("file", "url"):
         return settings.get("installer_version") or "", False
     return "", True
+
+
+# Seed 000, "Problèmes connus", x509: the cause the guide names is the host's system (its trust store, its clock). The
+# host probe (module host_info, option tls_server; module_utils/_comet_tls.py) tells whether the host verifies the
+# server's certificate; OBSOLETE above stays the fast path, read from the facts before any probe.
+_TLS_WHY = {
+    _comet_tls.UNTRUSTED: "no certificate authority of its trust store signs the server's certificate (the store is "
+                          "outdated or empty)",
+    _comet_tls.EXPIRED: "a certificate of the server's chain has expired as the host's clock reads it",
+    _comet_tls.NOT_YET_VALID: "a certificate of the server's chain is not valid yet as the host's clock reads it (a "
+                              "clock behind)",
+    _comet_tls.VERIFY_FAILED: "its TLS library refuses the server's certificate",
+}
+
+
+def tls_refusal(tls):
+    """Why a host cannot run the Comet client: it cannot verify the server's TLS certificate with its own trust store
+    (the probe's ``tls``, module_utils/_comet_tls.check), with the guide's advice and the OS named; '' otherwise (not
+    checked, verified, or a failure that is not the host's trust store: unreachable, hostname mismatch)."""
+    if not isinstance(tls, dict) or not tls.get("checked") or tls.get("code") not in _comet_tls.TRUST_FAILURES:
+        return ""
+    os_name = str(tls.get("os") or "this system")
+    detail = str(tls.get("detail") or "").strip()
+    clock = tls.get("code") in (_comet_tls.EXPIRED, _comet_tls.NOT_YET_VALID)
+    return ("cannot verify the Comet Server's TLS certificate (%s) with its own trust store (%s): %s%s. The Comet client "
+            "would fail there with x509 certificate errors (\"x509: certificate has expired or is not yet valid\"): in "
+            "most cases the system is obsolete (the service's guide, known problems: Windows Vista or XP, macOS 10.11 or "
+            "older, Ubuntu 16.04 or older, etc.) and an update of the system to a more recent version is required. "
+            "%s %s (at least its CA certificates), or set comet_client_allow_obsolete_os: true to install anyway"
+            % (tls.get("server") or "-", os_name, _TLS_WHY[tls["code"]], (" (%s)" % detail) if detail else "",
+               "Check the host's clock first, then update" if clock else "Update", os_name))
 
 
 def refusals(host, plan_result, two_factor="", shared=""):

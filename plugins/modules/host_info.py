@@ -175,6 +175,38 @@ options:
     description:
       - Linux only. The vendor's C(uninstall.sh) on the host (see M(unil.backup.crashplan_facts)).
     type: path
+  tls_server:
+    description:
+      - The Comet Server's URL. When it is an C(https://) URL, the host opens a TLS connection to its host and port
+        (a handshake, no request, no secret) and verifies the server's certificate with its own trust store - Python's
+        default context, that is the system's CA certificates (as the host's OpenSSL finds them, or C(SSL_CERT_FILE));
+        on macOS the system roots Apple ships with the system (C(/etc/ssl/cert.pem)). The answer is in RV(tls).
+      - The service's guide names the cause of C(x509) errors - an obsolete system (seed 000, known problems); role
+        C(unil.backup.comet_client) refuses an installation on a host that cannot verify the certificate (filter
+        P(unil.backup.comet_client_plan#filter)).
+      - Not set or empty (the default) - no check.
+    type: str
+    version_added: 0.4.0
+  tls_ca_file:
+    description:
+      - With O(tls_server), a PEM file on the host of the certificate authorities to trust instead of the host's
+        trust store (a site's own authority, tests).
+    type: path
+    version_added: 0.4.0
+  tls_timeout:
+    description: With O(tls_server), seconds to wait for the connection and the handshake (1 to 120).
+    type: int
+    default: 10
+    version_added: 0.4.0
+  vpn:
+    description:
+      - Also tell whether a Pulse Secure / Ivanti Secure Access VPN connection is up (RV(vpn)) - on Linux the
+        client's service (C(pulsesvc), C(dsAccessService)) runs and a tun device is up; on macOS its process runs and
+        a C(utun) interface has an IPv4 address. The service's guide advises against the first backup through it
+        (seed 000, "Machine ventile lors du premier backup"). Windows is not read by this module.
+    type: bool
+    default: false
+    version_added: 0.4.0
 seealso:
   - module: unil.backup.crashplan_facts
     description: The same CrashPlan detection on its own, and the Windows form run on the controller.
@@ -284,6 +316,28 @@ crashplan:
   description: The CrashPlan facts, as M(unil.backup.crashplan_facts) returns them.
   returned: when O(crashplan) is true
   type: dict
+tls:
+  description:
+    - Whether the host verifies the Comet Server's TLS certificate with its own trust store (O(tls_server)).
+      C(checked) (false for an C(http://) URL), C(server) (host:port), C(verified), C(code) - V(verified),
+      V(untrusted) (no authority of the store signs the certificate - an outdated or empty store), V(expired) and
+      V(not_yet_valid) (as the host's clock reads it), V(verify_failed) (another verification failure) - the four a
+      role refuses on - or V(hostname_mismatch), V(handshake_failed), V(unreachable), V(not_https); C(detail) (the
+      TLS library's words), C(trust_store) (V(system) or the file read) and C(os) (the system's name, for the
+      message).
+  returned: when O(tls_server) is set
+  type: dict
+  sample: {checked: true, server: "comet.example.ch:443", verified: false, code: untrusted,
+           detail: "unable to get local issuer certificate", trust_store: system, os: "Debian GNU/Linux 8 (jessie)"}
+vpn:
+  description:
+    - C(connected) (the VPN is up), C(client) (V(Pulse Secure / Ivanti Secure Access)), C(processes) (the client's
+      processes found) and C(interfaces) (the tunnels up); C(checked) is false on a system this module does not read.
+      Role C(unil.backup.comet_config) defers the first backup while it is up (C(comet_client_vpn_connected)).
+  returned: when O(vpn) is true
+  type: dict
+  sample: {checked: true, connected: true, client: Pulse Secure / Ivanti Secure Access, processes: [pulsesvc],
+           interfaces: [tun0]}
 probed:
   description:
     - What was read - C(backup_tool), C(crashplan), C(crashplan_archives), C(crashplan_uninstaller) - so that a role can
@@ -304,8 +358,10 @@ from ansible.module_utils.facts.namespace import PrefixFactNamespace
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
 from ansible_collections.unil.backup.plugins.module_utils import _comet_identity
 from ansible_collections.unil.backup.plugins.module_utils import _comet_macos as cm
+from ansible_collections.unil.backup.plugins.module_utils import _comet_tls
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan_host
+from ansible_collections.unil.backup.plugins.module_utils import _host_vpn
 
 
 def _sha256(path):
@@ -402,6 +458,46 @@ def identity_state(module):
     return _comet_identity.linux_identity()
 
 
+def _read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError, UnicodeDecodeError):
+        return ""
+
+
+def tls_state(module, url, ca_file, timeout):
+    """Whether this host verifies the server's TLS certificate with its own trust store (module_utils/_comet_tls)."""
+    system = platform.system()
+    if not ca_file and system == "Darwin" and os.path.isfile(_comet_tls.MACOS_ROOTS):
+        ca_file = _comet_tls.MACOS_ROOTS
+    out = _comet_tls.check(url, ca_file, timeout)
+    macos_version = ""
+    if system == "Darwin":
+        rc, version, dummy = module.run_command(["/usr/bin/sw_vers", "-productVersion"])
+        macos_version = cm.parse_sw_vers(version) if rc == 0 else ""
+    out["os"] = _comet_tls.os_name_of(_read_text("/etc/os-release") if system == "Linux" else "", system, macos_version)
+    return out
+
+
+def vpn_state(module):
+    """Whether a Pulse Secure / Ivanti Secure Access connection is up (module_utils/_host_vpn); Linux and macOS."""
+    system = platform.system()
+    if system == "Linux":
+        names = [_read_text("/proc/%s/comm" % pid).strip() for pid in os.listdir("/proc") if pid.isdigit()]
+        interfaces = {}
+        for name in (os.listdir("/sys/class/net") if os.path.isdir("/sys/class/net") else []):
+            base = "/sys/class/net/%s" % name
+            interfaces[name] = {"tun": os.path.exists(base + "/tun_flags"), "flags": _read_text(base + "/flags").strip()}
+        return dict(_host_vpn.vpn_state(names, _host_vpn.linux_tunnels(interfaces)), checked=True)
+    if system == "Darwin":
+        rc, out, dummy = module.run_command(["/bin/ps", "-axco", "comm"])
+        names = out.splitlines() if rc == 0 else []
+        rc, out, dummy = module.run_command(["/sbin/ifconfig"])
+        return dict(_host_vpn.vpn_state(names, _host_vpn.macos_tunnels(out if rc == 0 else "")), checked=True)
+    return dict(_host_vpn.vpn_state([], []), checked=False)
+
+
 # The macOS form of the options (O(macos)) and the top-level options it replaces on a Mac.
 MACOS_OPTIONS = dict(
     backup_tool=dict(type="path", required=True),
@@ -460,10 +556,16 @@ def main():
             macos=dict(type="dict", options=MACOS_OPTIONS),
             gather_facts=dict(type="bool", default=False),
             identity=dict(type="bool", default=False),
+            tls_server=dict(type="str"),
+            tls_ca_file=dict(type="path"),
+            tls_timeout=dict(type="int", default=10),
+            vpn=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     p = options_for(module.params, platform.system())
+    if not 1 <= p["tls_timeout"] <= 120:
+        module.fail_json(msg="tls_timeout: %d is not between 1 and 120 seconds" % p["tls_timeout"])
     if not 0 <= p["wait_login"] <= 600:
         module.fail_json(msg="wait_login: %d is not between 0 and 600 seconds" % p["wait_login"])
     for path in p["crashplan_archives"]:
@@ -499,6 +601,10 @@ def main():
         result["ansible_facts"] = min_facts(module)
     if p["identity"]:
         result["identity"] = identity_state(module)
+    if p["tls_server"]:
+        result["tls"] = tls_state(module, p["tls_server"], p["tls_ca_file"], p["tls_timeout"])
+    if p["vpn"]:
+        result["vpn"] = vpn_state(module)
     if p["crashplan"]:
         try:
             result["crashplan"] = _crashplan_host.gather_facts(module.run_command, p["crashplan_archives"], p["crashplan_uninstaller"])
