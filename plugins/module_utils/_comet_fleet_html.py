@@ -27,6 +27,7 @@ import hashlib
 from html import escape
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import int_or_zero
+from ansible_collections.unil.backup.plugins.module_utils._comet_known_problems import job_logs_text
 
 DAY = 86400
 
@@ -684,6 +685,9 @@ def render_html(report, departments=None, title="Comet Backup fleet report"):
                        e(", ".join("%s %s" % (k, v) for k, v in by_finding.items())),
                        e(summary.get("devices_online", "?")), e(summary.get("accounts_suspended", "?")),
                        e(summary.get("accounts_without_device", "?"))))
+    logs_line = job_logs_text(summary.get("job_logs"))
+    if logs_line:
+        out.append('<p class="note" id="job-logs">%s</p>\n' % e(logs_line))
     out.append("</section>\n")
 
     # Charts

@@ -306,8 +306,8 @@ def match_problems(entries, platform=None, os_version=None, problems=None):
 
 def logs_to_read(report, profiles, limit):
     """The devices whose last backup job's log is worth reading - it ended Error or Warning - Error first, then in
-    report order: ([{account, device_id, job_id, status, platform, os_version}] up to ``limit``, how many there
-    were)."""
+    report order: ([{account, device_id, job_id, status, platform, os_version}] - every one, or the first ``limit``
+    when it is set -, how many there were)."""
     wanted = []
     for index, device in enumerate(report.get("devices") or []):
         last = device.get("last_job") or {}
@@ -321,7 +321,7 @@ def logs_to_read(report, profiles, limit):
             "os_version": (stored.get("PlatformVersion") or {}).get("version") or "",
         }))
     wanted.sort(key=lambda item: item[:2])
-    return [item[2] for item in wanted[:limit]], len(wanted)
+    return [item[2] for item in (wanted if limit is None else wanted[:limit])], len(wanted)
 
 
 def add_fixes(report):
@@ -349,3 +349,22 @@ def add_known_problems(report, found):
             counts[problem["id"]] = counts.get(problem["id"], 0) + 1
     report.setdefault("summary", {})["known_problems"] = counts
     return report
+
+
+def job_logs_text(job_logs):
+    """One line on the job logs read (summary.job_logs of comet_fleet_report): how many of how many, and why not all;
+    '' when none was to be read or the summary has none."""
+    if not isinstance(job_logs, dict) or not job_logs.get("candidates"):
+        return ""
+    text = "Job logs read: %s of %s (the devices whose last backup job ended Error or Warning, the Error ones first)" % (
+        job_logs.get("read", 0), job_logs["candidates"])
+    why = []
+    if job_logs.get("out_of_time"):
+        why.append("%s not read, the %s s budget (job_log_seconds) spent"
+                   % (job_logs["out_of_time"], job_logs.get("seconds")))
+    over = (job_logs.get("skipped") or 0) - (job_logs.get("out_of_time") or 0)
+    if over > 0:
+        why.append("%d over max_job_logs %s" % (over, job_logs.get("max")))
+    if job_logs.get("failed"):
+        why.append("%s could not be read" % job_logs["failed"])
+    return text + ("; " + ", ".join(why) if why else "") + "."

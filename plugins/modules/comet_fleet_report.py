@@ -45,8 +45,8 @@ description:
   - The role C(unil.backup.fleet_report) (playbook C(unil.backup.report)) runs this module once and writes the report on
     the controller as Markdown, JSON and CSV.
   - With O(read_job_logs) (the default), each device whose last backup job ended Error or Warning also gets that job's
-    log read (C(get-job-log-entries), Warning and Error lines, one call per device, at most O(max_job_logs) devices,
-    a few calls at once), where the known problems of the university's guide are recognised - corrupted Storage
+    log read (C(get-job-log-entries), Warning and Error lines, one call per device, every device - the Error ones
+    first - within O(job_log_seconds), 4 calls at once), where the known problems of the university's guide are recognised - corrupted Storage
     Vault, x509 certificate errors (system too old), Lost connection to local service, CoreSpotlight and DataVaults
     (macOS 10.15 and older) warnings, Full Disk Access missing
     and OneDrive warnings on macOS, exclusions with an accented character that do not apply - each with its fix.
@@ -167,9 +167,19 @@ options:
     description:
       - At most this many job logs are read (one C(get-job-log-entries) call each), the devices whose last job ended
         Error first; C(summary.job_logs.skipped) says how many were left out.
+      - Not set (the default since 0.4.0; it was 200) means every one, within O(job_log_seconds).
     type: int
-    default: 200
     version_added: 0.2.0
+  job_log_seconds:
+    description:
+      - The time the job logs may take, in seconds - the log of EVERY device whose last backup job ended Error or
+        Warning is read, the Error ones first, 4 calls at once, until they are all read or this time has passed (a
+        call started before the end finishes). C(summary.job_logs) says how many were read of how many
+        (C(read), C(candidates), C(out_of_time), C(complete)).
+      - More than 0, at most 3600. The default, 3 seconds, reads about a thousand logs from a nearby server.
+    type: float
+    default: 3.0
+    version_added: 0.4.0
 notes:
   - The client version of an online device is the one it reports live, else the one stored in its profile.
   - A running job started before the window is seen only through the Protected Item's C(Statistics).
@@ -391,8 +401,10 @@ summary:
     C(jobs) (C(read), C(ignored_not_backup), C(ignored_unknown_device)), C(history_days) and
     C(jobs_per_day) (backup jobs per UTC day of the last C(history_days) days by status label, such as
     C(2026-11-23: {Success: 12, Error: 1}), every day of the range present, oldest first); with O(read_job_logs),
-    C(job_logs) (C(candidates) - devices whose last job ended Error or Warning, C(read), C(failed), C(skipped) over
-    O(max_job_logs), C(max), C(errors) - the first 10 failed reads) and C(known_problems) (devices per known problem
+    C(job_logs) (C(candidates) - devices whose last job ended Error or Warning, C(read), C(failed), C(skipped) - not
+    read, C(out_of_time) - of those, the ones not asked because O(job_log_seconds) had passed, C(complete) - every
+    log was asked, C(max) - O(max_job_logs) or null, C(seconds) - O(job_log_seconds), C(errors) - the first 10 failed
+    reads) and C(known_problems) (devices per known problem
     id)."
   returned: success
   type: dict
@@ -403,6 +415,7 @@ api:
 """
 
 import gc
+import threading
 import time
 
 # AnsibleModule whose refusal of a wrong-typed option names the option and what to write
@@ -431,6 +444,12 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_model import Co
 
 # get-job-log-entries calls at once
 JOB_LOG_WORKERS = 4
+# the time the job logs may take by default (seconds; option job_log_seconds)
+JOB_LOG_SECONDS = 3.0
+# the clock of that budget (a test may replace it)
+_clock = time.monotonic
+# the longest budget accepted (an hour)
+JOB_LOG_SECONDS_MAX = 3600
 
 
 def read_fleet(client, now, week_days, history_days=None):
@@ -454,23 +473,69 @@ def without_gc(func, *args, **kwargs):
             gc.enable()
 
 
-def read_known_problems(client, report, profiles, limit):
-    """The last backup job's log (Warning and Error lines) of each device whose last job ended Error or Warning, at
-    most ``limit`` of them, JOB_LOG_WORKERS calls at once; the known problems recognised in them are added to the
-    report (devices and findings), with summary.job_logs. A log that cannot be read is counted, never fatal."""
+def read_job_logs(client, job_ids, seconds, workers=JOB_LOG_WORKERS):
+    """The Warning and Error lines of the logs of ``job_ids``, read in their order, ``workers`` calls at once, as
+    long as ``seconds`` have not passed since the start: {job_id: entries, or the CometApiError of that call}. A call
+    is started only before the deadline (one started just before it ends after it, within the API's timeout); the
+    job IDs not in the answer were not asked for lack of time."""
+    job_ids = list(dict.fromkeys(job_ids))
+    if not job_ids:
+        return {}
+    deadline = _clock() + seconds
+    pending = iter(job_ids)
+    lock = threading.Lock()
+    out = {}
+
+    def worker():
+        while True:
+            with lock:
+                job_id = next(pending, None) if _clock() < deadline else None
+            if job_id is None:
+                return
+            try:
+                entries = client.job_log_entries(job_id, min_severity="W")
+            except CometApiError as exc:
+                entries = exc
+            with lock:
+                out[job_id] = entries
+
+    threads = [threading.Thread(target=worker, name="job-log-%d" % n, daemon=True)
+               for n in range(max(1, min(int(workers), len(job_ids))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return out
+
+
+def read_known_problems(client, report, profiles, seconds, limit=None):
+    """The last backup job's log (Warning and Error lines) of EVERY device whose last job ended Error or Warning (the
+    Error ones first; the first ``limit`` only when it is set), JOB_LOG_WORKERS calls at once, for at most
+    ``seconds``; the known problems recognised in them are added to the report (devices and findings), with
+    summary.job_logs: how many were read of how many. A log that cannot be read is counted, never fatal."""
     wanted, candidates = logs_to_read(report, profiles, limit)
-    logs = client.job_log_entries_many([w["job_id"] for w in wanted], workers=JOB_LOG_WORKERS, min_severity="W")
-    found, errors = {}, []
+    logs = read_job_logs(client, [w["job_id"] for w in wanted], seconds)
+    found, errors, out_of_time = {}, [], 0
     for item in wanted:
         entries = logs.get(item["job_id"])
-        if isinstance(entries, CometApiError):
+        if entries is None:
+            out_of_time += 1
+        elif isinstance(entries, CometApiError):
             errors.append("%s/%s: %s" % (item["account"], item["device_id"], entries))
-            continue
-        found[(item["account"], item["device_id"])] = match_problems(entries, item["platform"], item["os_version"])
+        else:
+            found[(item["account"], item["device_id"])] = match_problems(entries, item["platform"], item["os_version"])
     add_known_problems(report, found)
-    report["summary"]["job_logs"] = {"candidates": candidates, "read": len(found), "failed": len(errors),
-                                     "skipped": candidates - len(wanted), "max": limit, "errors": errors[:10]}
+    report["summary"]["job_logs"] = job_logs_summary(candidates, len(found), errors, out_of_time, limit, seconds)
     return report
+
+
+def job_logs_summary(candidates, read, errors, out_of_time, limit, seconds):
+    """summary.job_logs: ``read`` logs of ``candidates`` devices, the failed reads (``errors``), those not read for
+    lack of time (``out_of_time``) or over ``limit`` (``skipped`` counts both), and the budget. No time measured: the
+    same fleet at the same report time gives the same report."""
+    return {"candidates": candidates, "read": read, "failed": len(errors), "skipped": candidates - read - len(errors),
+            "out_of_time": out_of_time, "max": limit, "seconds": seconds,
+            "complete": read + len(errors) == candidates, "errors": errors[:10]}
 
 
 def argument_spec():
@@ -485,7 +550,8 @@ def argument_spec():
         history_days=dict(type="int"),
         now=dict(type="int"),
         read_job_logs=dict(type="bool", default=True),
-        max_job_logs=dict(type="int", default=200),
+        max_job_logs=dict(type="int"),
+        job_log_seconds=dict(type="float", default=JOB_LOG_SECONDS),
         max_devices_per_account=dict(type="int", default=2),
         stale_after_months=dict(type="int"),
         policy_id=dict(type="str"),
@@ -517,9 +583,12 @@ def run(module):
         check_history_days(p["history_days"], p["week_days"])
         rules = check_account_rules(p["max_devices_per_account"], p["stale_after_months"], p["policy_id"],
                                     p["check_mail_recipients"], p["closing_announcements"], p["closing_source"])
-        if p["max_job_logs"] < 1:
+        if p["max_job_logs"] is not None and p["max_job_logs"] < 1:
             raise CometInputError("max_job_logs", "must be 1 or more (got %d); read_job_logs=false reads none"
                                   % p["max_job_logs"])
+        if not 0 < p["job_log_seconds"] <= JOB_LOG_SECONDS_MAX:
+            raise CometInputError("job_log_seconds", "must be more than 0 and at most %d seconds (got %s); "
+                                  "read_job_logs=false reads none" % (JOB_LOG_SECONDS_MAX, p["job_log_seconds"]))
     except CometInputError as exc:
         module.fail_json(msg=str(exc), **result)
     client = CometAdminClient.from_module(module)
@@ -540,7 +609,7 @@ def run(module):
         module.fail_json(msg=str(exc), api=api_counters(client), **result)
     add_fixes(report)
     if p["read_job_logs"]:
-        read_known_problems(client, report, profiles, p["max_job_logs"])
+        read_known_problems(client, report, profiles, p["job_log_seconds"], p["max_job_logs"])
     result.update(report)
     result["api"] = api_counters(client)
     without_gc(module.exit_json, **result)

@@ -145,12 +145,13 @@ def peak_rss():
 sys.path.insert(0, sys.argv[1])
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.unil.backup.plugins.module_utils import _comet_api
-from ansible_collections.unil.backup.plugins.modules import comet_fleet_report
 args, out_path, profile = json.loads(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
 Client = _comet_api.CometAdminClient
 t = {"answer": 0.0, "send": 0.0, "logs": 0.0, "calls": 0, "bytes": 0, "answer_cpu": 0.0, "send_cpu": 0.0, "logs_cpu": 0.0}
 lock = threading.Lock()
-attempt, send, many = Client._attempt, Client._send, Client.job_log_entries_many
+attempt, send = Client._attempt, Client._send
+from ansible_collections.unil.backup.plugins.modules import comet_fleet_report
+many = comet_fleet_report.read_job_logs
 def timed_attempt(self, *a, **k):
     start, cpu = time.perf_counter(), time.thread_time()
     status, data = attempt(self, *a, **k)
@@ -178,7 +179,7 @@ def timed_many(self, *a, **k):
     finally:
         t["logs"] += time.perf_counter() - start
         t["logs_cpu"] += time.process_time() - cpu
-Client._attempt, Client._send, Client.job_log_entries_many = timed_attempt, timed_send, timed_many
+Client._attempt, Client._send, comet_fleet_report.read_job_logs = timed_attempt, timed_send, timed_many
 from ansible.module_utils.basic import AnsibleModule
 def phase(name, func):
     def timed(*a, **k):
@@ -297,8 +298,8 @@ def report_lines(fig, number=5):
         "   %-62s %9.2f %9.2f" % ("  fleet reads (%d calls): the server's answer, bytes received" % fleet_calls, t["answer"],
                                   t["answer_cpu"]),
         "   %-62s %9.2f %9.2f" % ("  fleet reads: the client's JSON decoding", decode, decode_cpu),
-        "   %-62s %9.2f %9.2f" % ("  job logs (%d get-job-log-entries calls, 4 at once)" % calls.get("get-job-log-entries", 0),
-                                  t["logs"], t["logs_cpu"]),
+        "   %-62s %9.2f %9.2f" % ("  job logs (%d calls, 4 at once, within a %s s budget)"
+                                  % (calls.get("get-job-log-entries", 0), logs.get("seconds")), t["logs"], t["logs_cpu"]),
         "   %-62s %9.2f %9.2f" % ("  computation (report, known problems, result JSON)", compute, compute_cpu),
         "   %-62s %9.2f %9.2f" % ("    the report (fleet_report: findings, devices, summary)", t.get("report", 0),
                                   t.get("report_cpu", 0)),
@@ -309,10 +310,11 @@ def report_lines(fig, number=5):
         "   (wall above CPU is waiting: for the server, or for a busy machine's CPUs)",
         "   %-62s %9.0f MB (%.0f MB before main(): Python, Ansible)" % ("peak memory (max RSS)", peak / 1e6,
                                                                         fig["rss_before"] / 1e6),
-        "   answers received %.0f MB, result %.0f MB; jobs read %s; job logs %s of %s read, %s skipped (max %s); "
-        "known problems %s" % (t["bytes"] / 1e6, fig["result_bytes"] / 1e6, (fig.get("jobs") or {}).get("read"),
-                               logs.get("read"), logs.get("candidates"), logs.get("skipped"), logs.get("max"),
-                               json.dumps(dict((k, v) for k, v in (fig.get("known_problems") or {}).items() if v))),
+        "   answers received %.0f MB, result %.0f MB; jobs read %s; job logs %s of %s read (%s not asked: the %s s "
+        "budget spent), %s failed; known problems %s"
+        % (t["bytes"] / 1e6, fig["result_bytes"] / 1e6, (fig.get("jobs") or {}).get("read"), logs.get("read"),
+           logs.get("candidates"), logs.get("out_of_time"), logs.get("seconds"), logs.get("failed"),
+           json.dumps(dict((k, v) for k, v in (fig.get("known_problems") or {}).items() if v))),
         "   findings %s: %s" % (fig["findings"], json.dumps(fig["by_finding"])),
         "   the module's own time (whole run less the wait for the server's answers): wall %.2f s, CPU %.2f s"
         % (own, fig["cpu"]),

@@ -283,9 +283,10 @@ def test_figures_larger_fleet(tmp_path, comet_standin):
     assert rc == 0, out
     logs = calls(srv).pop(LOG_READS, 0)
     assert dict((e, n) for e, n in calls(srv).items() if e != LOG_READS) == dict((e, 1) for e in FLEET_ENDPOINTS)
-    assert 0 < logs <= 200   # the devices whose last job ended Error or Warning, at most max_job_logs
     report = json.loads((tmp_path / "reports" / "fleet-report.json").read_text())
     summary = report["summary"]
+    # every device whose last job ended Error or Warning, as long as the time budget lasts: one call each
+    assert 0 < logs == summary["job_logs"]["read"] + summary["job_logs"]["failed"] <= summary["job_logs"]["candidates"]
     assert summary["accounts"] == 400
     assert summary["devices"] == sum(len(u["devices"]) for u in fleet["users"].values())
     print("figures (generated fleet, 5 hosts in the play): %d accounts, %d devices, %d jobs stored, %d jobs read, %d findings %s, "

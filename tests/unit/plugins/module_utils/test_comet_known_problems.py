@@ -173,6 +173,8 @@ def test_logs_to_read_and_add_known_problems():
     assert candidates == 3 and wanted[1]["os_version"] == "11.6" and wanted[1]["platform"] == "macos"
     wanted, candidates = kp.logs_to_read(report, profiles, 2)
     assert [w["device_id"] for w in wanted] == ["a2", "a1"] and candidates == 3
+    wanted, candidates = kp.logs_to_read(report, profiles, None)   # no count bound: every one (the time bounds it)
+    assert [w["device_id"] for w in wanted] == ["a2", "a1", "c2"] and candidates == 3
 
     kp.add_fixes(report)
     assert all(f["fix"] for f in report["findings"])
@@ -186,3 +188,19 @@ def test_logs_to_read_and_add_known_problems():
     assert "known_problems" not in by_device["a2"] and "known_problems" not in by_device[None]
     assert report["summary"]["known_problems"]["macos_corespotlight"] == 1
     assert set(report["summary"]["known_problems"]) == set(p["id"] for p in kp.KNOWN_PROBLEMS)
+
+
+@pytest.mark.parametrize("logs,expected", [
+    (None, ""),
+    ({"candidates": 0, "read": 0}, ""),
+    ({"candidates": 6, "read": 6, "failed": 0, "skipped": 0, "out_of_time": 0, "max": None, "seconds": 3.0},
+     "Job logs read: 6 of 6 (the devices whose last backup job ended Error or Warning, the Error ones first)."),
+    ({"candidates": 1621, "read": 1282, "failed": 2, "skipped": 337, "out_of_time": 337, "max": None, "seconds": 3.0},
+     "Job logs read: 1282 of 1621 (the devices whose last backup job ended Error or Warning, the Error ones first); "
+     "337 not read, the 3.0 s budget (job_log_seconds) spent, 2 could not be read."),
+    ({"candidates": 6, "read": 2, "failed": 0, "skipped": 4, "out_of_time": 0, "max": 2, "seconds": 3.0},
+     "Job logs read: 2 of 6 (the devices whose last backup job ended Error or Warning, the Error ones first); "
+     "4 over max_job_logs 2."),
+])
+def test_job_logs_text(logs, expected):
+    assert kp.job_logs_text(logs) == expected

@@ -109,6 +109,11 @@ def lines(result):
     return sorted("%s %s %s %s" % (f["code"], f["severity"], f["account"], f["device_id"] or "-") for f in result["findings"])
 
 
+def logs_read(result):
+    """summary.job_logs (no time measured in it: the same report time gives the same report)."""
+    return dict(result["summary"]["job_logs"])
+
+
 def calls(server):
     out = {}
     for entry in server.log:
@@ -127,7 +132,8 @@ def test_fleet_read_once(server, tmp_path, capsys, check_mode):
     assert result["changed"] is False
     assert lines(result) == EXPECTED
     assert result["api"]["reads"] == 4 and result["api"]["writes"] == 0
-    assert result["summary"]["job_logs"] == {"candidates": 1, "read": 1, "failed": 0, "skipped": 0, "max": 200, "errors": []}
+    assert logs_read(result) == {"candidates": 1, "read": 1, "failed": 0, "skipped": 0, "out_of_time": 0, "max": None,
+                                 "seconds": 3.0, "complete": True, "errors": []}
     assert all(f["fix"] for f in result["findings"])
     dave = [f.get("known_problems") for f in result["findings"] if f["device_id"] == "lin-dave"]
     assert dave and all(p == [] for p in dave)
@@ -200,6 +206,9 @@ def test_thresholds_from_options(server, tmp_path, capsys):
     (dict(week_days=141), "week_days"),
     (dict(min_client_version="latest"), "min_client_version"),
     (dict(max_job_logs=0), "max_job_logs"),
+    (dict(job_log_seconds=0), "job_log_seconds"),
+    (dict(job_log_seconds=-1.5), "job_log_seconds"),
+    (dict(job_log_seconds=3601), "job_log_seconds"),
 ])
 def test_bad_input_names_the_option(server, tmp_path, capsys, args, option):
     before = len(server.log)
@@ -312,7 +321,8 @@ def test_known_problems_from_the_job_logs(server_logs, tmp_path, capsys):
     assert [p["id"] for p in vault["known_problems"]] == ["storage_vault_corrupted"]
     assert "new Storage Vault" in vault["known_problems"][0]["fix"] and vault["fix"]
     summary = result["summary"]
-    assert summary["job_logs"] == {"candidates": 6, "read": 6, "failed": 0, "skipped": 0, "max": 200, "errors": []}
+    assert logs_read(result) == {"candidates": 6, "read": 6, "failed": 0, "skipped": 0, "out_of_time": 0, "max": None,
+                                 "seconds": 3.0, "complete": True, "errors": []}
     assert summary["known_problems"]["macos_full_disk_access"] == 1 and summary["known_problems"]["accented_exclusion"] == 0
 
 
@@ -337,3 +347,66 @@ def test_job_logs_bounded_off_and_failing(server_logs, tmp_path, capsys):
     logs = result["summary"]["job_logs"]
     assert result.get("failed") is not True and (logs["read"], logs["failed"]) == (5, 1)
     assert "get-job-log-entries" in logs["errors"][0] and "Job log unavailable" in logs["errors"][0]
+
+
+class _Clock(object):
+    """A clock that moves one second each time a job log is read (the budget's clock, no real time)."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_job_logs_bounded_by_time_not_count(server_logs, tmp_path, capsys, monkeypatch):
+    """Every failing device's log is read, the Error ones first, until the time budget is spent; the summary says how
+    many of how many. The clock is a fake one moved by each read, so the test does not depend on the machine."""
+    clock = _Clock()
+    real = _comet_api.CometAdminClient.job_log_entries
+
+    def slow_read(self, job_id, **kwargs):
+        clock.now += 1.0
+        return real(self, job_id, **kwargs)
+
+    monkeypatch.setattr(comet_fleet_report, "_clock", clock)
+    monkeypatch.setattr(comet_fleet_report, "JOB_LOG_WORKERS", 1)
+    monkeypatch.setattr(_comet_api.CometAdminClient, "job_log_entries", slow_read)
+    before = len(server_logs.log)
+    # calls start at 0, 1 and 2 s; at 3 s the 3-second budget is spent: 3 of the 6 logs
+    result = run(server_logs, tmp_path, capsys, job_log_seconds=3)
+    assert sum(1 for e in server_logs.log[before:] if e["endpoint"] == "get-job-log-entries") == 3
+    logs = logs_read(result)
+    assert (logs["candidates"], logs["read"], logs["out_of_time"], logs["skipped"], logs["complete"]) == (6, 3, 3, 3, False)
+    # the Error devices first (lin-dave, then mia's in name order: lin-x509, win-vault)
+    assert sorted(d["device_id"] for d in result["devices"] if "known_problems" in d) == ["lin-dave", "lin-x509", "win-vault"]
+
+    # a budget long enough reads them all, whatever their number (no count bound by default)
+    clock.now = 0.0
+    result = run(server_logs, tmp_path, capsys, job_log_seconds=60)
+    logs = logs_read(result)
+    assert (logs["read"], logs["out_of_time"], logs["complete"], logs["max"]) == (6, 0, True, None)
+
+
+def test_read_job_logs_in_order_within_the_budget():
+    clock = _Clock()
+    asked = []
+
+    class Client(object):
+        def job_log_entries(self, job_id, min_severity=None):
+            asked.append((job_id, min_severity))
+            clock.now += 0.5
+            if job_id == "bad":
+                raise _comet_api.CometApiError("get-job-log-entries", 400, "gone")
+            return [{"Severity": "W", "Message": job_id}]
+
+    original = comet_fleet_report._clock  # pylint: disable=protected-access
+    comet_fleet_report._clock = clock  # pylint: disable=protected-access
+    try:
+        got = comet_fleet_report.read_job_logs(Client(), ["a", "bad", "a", "c", "d", "e"], 1.5, workers=1)
+    finally:
+        comet_fleet_report._clock = original  # pylint: disable=protected-access
+    assert [job for job, dummy in asked] == ["a", "bad", "c"] and all(sev == "W" for dummy, sev in asked)
+    assert got["a"] == [{"Severity": "W", "Message": "a"}] and isinstance(got["bad"], _comet_api.CometApiError)
+    assert sorted(got) == ["a", "bad", "c"]
+    assert comet_fleet_report.read_job_logs(Client(), [], 1.0) == {}
