@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.unil.backup.plugins.module_utils import _first_backup as fb
 from ansible_collections.unil.backup.plugins.module_utils import _host_vpn as vpn
 
 # /sys/class/net/<name>/flags as the kernel writes them (hex), tun_flags present for tun/tap devices only
@@ -52,3 +53,14 @@ def test_what_was_read_is_said():
         "connected": True, "client": "Pulse Secure / Ivanti Secure Access", "processes": ["pulsesvc"],
         "interfaces": ["tun0"]}
     assert vpn.linux_tunnels({"tun0": {"tun": True, "flags": "garbage"}, "tun1": {"tun": True, "flags": 1}}) == ["tun1"]
+
+
+@pytest.mark.parametrize("processes,tunnels,reason", [
+    (["pulsesvc"], ["tun0"], "deferred:vpn"),
+    (["pulsesvc"], [], "start"),
+])
+def test_the_probes_answer_defers_the_first_backup(processes, tunnels, reason):
+    """What the probe returns (vpn.connected, mapped to comet_client_vpn_connected) is what the first backup's decision
+    reads: inside the window, a connected VPN defers it to the schedule."""
+    connected = vpn.vpn_state(processes, tunnels)["connected"]
+    assert fb.first_backup_decision(True, True, False, True, fb.parse_window("20:00-06:00"), 23 * 60, vpn=connected) == reason
