@@ -26,6 +26,10 @@ STAGES = (
     "not_started",
 )
 
+# A host the run could not reach (its connection failed): not a stage of STAGES, host_stage returns it for a host
+# marked ``unreachable``; the summary adds the stage it last reached (``last_stage``, ``last_reason``).
+UNREACHABLE = "unreachable"
+
 # The one table of people-facing labels (the summary's count lines group by the label).
 STAGE_TEXT = {
     "failed": "failed (see above)",
@@ -39,6 +43,7 @@ STAGE_TEXT = {
     "settings_applied_no_crashplan": "settings applied, no CrashPlan",
     "client_installed": "client installed",
     "not_started": "not started",
+    UNREACHABLE: "unreachable",
 }
 
 # Why the health gate kept CrashPlan: the codes of role crashplan_removal (crashplan_removal_result.gate.code).
@@ -142,10 +147,13 @@ def first_backup_stage(config):
 
 
 def host_stage(facts):
-    """(stage, reason) of one host from its facts: ``in_play`` (False when the host failed or was unreachable) and
-    FACT_KEYS. ``reason`` is the gate's code for ``crashplan_kept``, the first backup's code (backup_reason) for
-    ``first_backup_deferred`` and ``first_backup_not_started``, else ''."""
+    """(stage, reason) of one host from its facts: ``unreachable`` (True: the run could not reach it), ``in_play``
+    (False when the host failed or was unreachable) and FACT_KEYS. ``reason`` is the gate's code for
+    ``crashplan_kept``, the first backup's code (backup_reason) for ``first_backup_deferred`` and
+    ``first_backup_not_started``, else ''."""
     facts = _dict(facts)
+    if _flag(facts.get("unreachable", False)):
+        return UNREACHABLE, ""
     if not _flag(facts.get("in_play", True)):
         return "failed", ""
     config = _dict(facts.get("comet_config_result"))
@@ -178,12 +186,23 @@ def stage_text(code, reason=""):
     return text
 
 
+def host_text(facts, stage, reason):
+    """The label of a host's stage; an unreachable host's says the stage it last reached, when known (``last_stage``
+    and ``last_reason`` of its facts): "unreachable, last reached: client installed"."""
+    text = stage_text(stage, reason)
+    last = _dict(facts).get("last_stage")
+    if stage == UNREACHABLE and last:
+        text = "%s, last reached: %s" % (text, stage_text(str(last), str(_dict(facts).get("last_reason") or "")))
+    return text
+
+
 def _text(value):
     return "-" if value is None or value == "" or value is False else str(value)
 
 
 def migration_summary(hosts):
-    """The summary of a run from a list of hosts, each {host, in_play, <FACT_KEYS>}.
+    """The summary of a run from a list of hosts, each {host, in_play, <FACT_KEYS>} and, for a host the run could not
+    reach, ``unreachable`` (with ``last_stage``, ``last_reason`` when known).
 
     Returns {hosts: [{host, stage, reason, text, version, device, login}], counts: {stage: n}, lines: [...]}: one line
     per host (sorted by name), an empty line, then the count per stage label. Linear in the number of hosts.
@@ -198,7 +217,7 @@ def migration_summary(hosts):
             "host": str(facts.get("host", "")),
             "stage": stage,
             "reason": reason,
-            "text": stage_text(stage, reason),
+            "text": host_text(facts, stage, reason),
             "version": _text(facts.get("comet_client_installed_version")),
             "device": _text(facts.get("comet_client_device_id")),
             "login": str(login["text"]) if login.get("text") is not None else "-",

@@ -22,12 +22,14 @@ import os
 import time
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import FileLock
-from ansible_collections.unil.backup.plugins.module_utils._migration import REASON_TEXT, STAGES
+from ansible_collections.unil.backup.plugins.module_utils._migration import (
+    FACT_KEYS, REASON_TEXT, STAGES, UNREACHABLE, host_stage, migration_summary)
+from ansible_collections.unil.backup.plugins.module_utils._role_summaries import (
+    ACCOUNT_VARIABLES, DEPARTMENT_GROUP, host_account)
 
 VERSION = 1
 KEYS = ("version", "run_id", "playbook", "time", "host", "department", "account", "stage", "reason")
 PLAYBOOKS = ("site", "remove_crashplan")
-UNREACHABLE = "unreachable"
 RECORD_STAGES = STAGES + (UNREACHABLE,)
 # Stages that say nothing of how far a host got: latest_by_host looks past them for ``last_stage``.
 _NO_PROGRESS = ("failed", UNREACHABLE)
@@ -210,3 +212,56 @@ def counts_by_run(records):
         result.append({"run_id": run["run_id"], "playbook": run["playbook"], "time": run["time"],
                        "hosts": len(run["by_host"]), "counts": counts})
     return result
+
+
+# --- one run: the records of its hosts, the job's stats and the summary ---------------------------------------------
+
+def host_department(group_names):
+    """The host's department: its dept_* group (the first by name when it is in several, which the inventory check
+    refuses), else ''."""
+    names = sorted(str(g) for g in group_names or () if DEPARTMENT_GROUP.match(str(g)))
+    return names[0] if names else ""
+
+
+def host_facts(host, variables, in_play=True, unreachable=False):
+    """What the run knows of one host, from its variables (a mapping, e.g. hostvars[host], each key read once):
+    {host, in_play, unreachable, department, account, <FACT_KEYS it has>}."""
+    facts = {"host": str(host), "in_play": bool(in_play), "unreachable": bool(unreachable),
+             "department": host_department(variables.get("group_names")),
+             "account": host_account(dict((name, variables.get(name)) for name in ACCOUNT_VARIABLES))}
+    for key in FACT_KEYS:
+        if key in variables:
+            facts[key] = variables[key]
+    return facts
+
+
+def last_reached(facts, before=None):
+    """(stage, reason) an unreachable host last reached: what this run's facts show when the host got past
+    not_started before it was lost, else its record ``before`` (latest_by_host of the history before this run), else
+    not_started."""
+    stage, reason = host_stage(dict(facts, in_play=True, unreachable=False))
+    if stage != "not_started" or not before:
+        return stage, reason
+    if before["stage"] in _NO_PROGRESS:
+        return before.get("last_stage") or "not_started", before.get("last_reason") or ""
+    return before["stage"], before["reason"]
+
+
+def run_outcome(hosts, run_id, playbook, latest=None, when=None):
+    """The outcome of one run from its hosts (dicts of host_facts): {records: [one record per host, in the order
+    given], stats: {run_id, playbook, hosts: {host: {stage, reason}}} (small, for set_stats), summary:
+    _migration.migration_summary with each unreachable host's last stage}. ``latest``: latest_by_host of the history
+    before this run (for the stage an unreachable host last reached). Linear in the number of hosts."""
+    latest = latest or {}
+    records, rows, stats = [], [], {}
+    for facts in hosts:
+        facts = dict(facts)
+        stage, reason = host_stage(facts)
+        if stage == UNREACHABLE:
+            facts["last_stage"], facts["last_reason"] = last_reached(facts, latest.get(facts["host"]))
+        records.append(make_record(run_id, playbook, facts["host"], stage, reason=reason,
+                                   department=facts.get("department"), account=facts.get("account"), when=when))
+        stats[facts["host"]] = {"stage": stage, "reason": reason}
+        rows.append(facts)
+    return {"records": records, "stats": {"run_id": str(run_id), "playbook": str(playbook), "hosts": stats},
+            "summary": migration_summary(rows)}

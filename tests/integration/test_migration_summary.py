@@ -13,7 +13,7 @@ import yaml
 from playbook_runner import ROOT
 
 SITE = os.path.join(ROOT, "playbooks", "site.yml")
-SUMMARY_TASK = "Show the stage each host reached, and the count per stage (the whole fleet is playbooks/report.yml)"
+SUMMARY_TASK = "Record the stage each host reached in the migration's history (on the controller, README \"History\")"
 HOSTS = {
     "lab-removed": {"crashplan_removal_result": {"stage": "removed", "present_before": True, "removed": True,
                                                  "gate": {"code": "open", "open": True}},
@@ -40,7 +40,8 @@ def inventory(tmp_path):
 
 
 def test_site_summary_from_codes(tmp_path, run_playbook):
-    rc, out = run_playbook("-i", inventory(tmp_path), SITE, "--start-at-task", SUMMARY_TASK)
+    rc, out = run_playbook("-i", inventory(tmp_path), SITE, "--start-at-task", SUMMARY_TASK,
+                           "-e", "unil_backup_history_path=%s" % (tmp_path / "history.jsonl"))
     assert rc == 0, out
     for line in (
             "lab-fresh            not started                      Comet Backup -, device -, -",

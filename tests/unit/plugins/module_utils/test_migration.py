@@ -94,7 +94,27 @@ def test_host_stage(facts, stage, reason):
 
 
 def test_every_stage_is_covered_and_labelled():
-    assert set(c[2] for c in STAGE_CASES) == set(mig.STAGES) == set(mig.STAGE_TEXT)
+    assert set(c[2] for c in STAGE_CASES) - {mig.UNREACHABLE} == set(mig.STAGES) == set(mig.STAGE_TEXT) - {mig.UNREACHABLE}
+
+
+def test_an_unreachable_host_is_unreachable_whatever_its_facts():
+    facts = {"unreachable": True, "in_play": False, "crashplan_removal_result": removal("removed", "open")}
+    assert mig.host_stage(facts) == ("unreachable", "")
+    assert mig.host_stage(dict(facts, unreachable=False)) == ("failed", "")
+
+
+def test_the_summary_names_the_stage_an_unreachable_host_last_reached():
+    hosts = [{"host": "lab-off", "unreachable": True, "in_play": False, "last_stage": "crashplan_kept",
+              "last_reason": "comet_not_logged_in"},
+             {"host": "lab-gone", "unreachable": True, "in_play": False},
+             {"host": "lab-broken", "in_play": False}]
+    summary = mig.migration_summary(hosts)
+    assert [(r["host"], r["stage"], r["text"]) for r in summary["hosts"]] == [
+        ("lab-broken", "failed", "failed (see above)"),
+        ("lab-gone", "unreachable", "unreachable"),
+        ("lab-off", "unreachable", "unreachable, last reached: CrashPlan kept: Comet Backup is not logged in")]
+    assert summary["counts"] == {"failed": 1, "unreachable": 2}
+    assert "   2  unreachable" in summary["lines"]
 
 
 def test_the_reason_text_is_never_read():

@@ -153,3 +153,51 @@ def test_counts_by_run():
 
 def test_default_path_is_under_ansible_home(tmp_path):
     assert hist.default_path(str(tmp_path)) == os.path.join(str(tmp_path), "unil_backup", "migration-history.jsonl")
+
+
+# --- one run ----------------------------------------------------------------------------------------------------
+
+def test_host_facts_reads_department_account_and_the_facts():
+    variables = {"group_names": ["linux", "dept_zoo", "dept_bio"], "comet_config_account": "pnom",
+                 "comet_client_installed": True, "unrelated": "x"}
+    assert hist.host_facts("lab-1", variables, in_play=False, unreachable=True) == {
+        "host": "lab-1", "in_play": False, "unreachable": True, "department": "dept_bio", "account": "pnom",
+        "comet_client_installed": True}
+    facts = hist.host_facts("lab-2", {"comet_client_username": "frank", "comet_config_account": "pnom"})
+    assert (facts["department"], facts["account"], facts["in_play"], facts["unreachable"]) == ("", "frank", True, False)
+
+
+def test_run_outcome_records_stats_and_summary():
+    removed = {"stage": "removed", "gate": {"code": "open"}}
+    hosts = [
+        hist.host_facts("lab-ok", {"group_names": ["dept_bio"], "crashplan_removal_result": removed}),
+        hist.host_facts("lab-fail", {"group_names": ["dept_bio"], "comet_client_installed": True}, in_play=False),
+        hist.host_facts("lab-off", {"group_names": ["dept_chimie"]}, in_play=False, unreachable=True),
+        hist.host_facts("lab-new", {"group_names": ["dept_chimie"]}, in_play=False, unreachable=True),
+        hist.host_facts("lab-lost", {"comet_client_installed": True}, in_play=False, unreachable=True),
+    ]
+    latest = hist.latest_by_host([rec("lab-off", "crashplan_kept", reason="server_error", run="r0"),
+                                  rec("lab-lost", "crashplan_removed", run="r0")])
+    outcome = hist.run_outcome(hosts, "r1", "site", latest=latest, when=0)
+    assert [(r["host"], r["stage"], r["department"]) for r in outcome["records"]] == [
+        ("lab-ok", "crashplan_removed", "dept_bio"), ("lab-fail", "failed", "dept_bio"),
+        ("lab-off", "unreachable", "dept_chimie"), ("lab-new", "unreachable", "dept_chimie"),
+        ("lab-lost", "unreachable", "")]
+    assert all(hist.record_problem(r) == "" for r in outcome["records"])
+    assert outcome["stats"] == {"run_id": "r1", "playbook": "site", "hosts": {
+        "lab-ok": {"stage": "crashplan_removed", "reason": ""}, "lab-fail": {"stage": "failed", "reason": ""},
+        "lab-off": {"stage": "unreachable", "reason": ""}, "lab-new": {"stage": "unreachable", "reason": ""},
+        "lab-lost": {"stage": "unreachable", "reason": ""}}}
+    texts = dict((row["host"], row["text"]) for row in outcome["summary"]["hosts"])
+    assert texts == {
+        "lab-ok": "CrashPlan removed", "lab-fail": "failed (see above)",
+        "lab-off": "unreachable, last reached: CrashPlan kept: the Comet Server could not be asked",
+        "lab-new": "unreachable, last reached: not started",
+        # this run's facts show how far it got before it was lost
+        "lab-lost": "unreachable, last reached: client installed"}
+
+
+def test_last_reached_looks_past_an_earlier_unreachable_record():
+    latest = hist.latest_by_host([rec("a", "first_backup_started", run="r0"), rec("a", "unreachable", run="r1")])
+    assert hist.last_reached({"host": "a"}, latest["a"]) == ("first_backup_started", "")
+    assert hist.last_reached({"host": "a"}, None) == ("not_started", "")
