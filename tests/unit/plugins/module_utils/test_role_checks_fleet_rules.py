@@ -23,7 +23,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..",
 
 
 def defaults(**overrides):
-    with open(os.path.join(ROOT, "roles", "fleet_report", "defaults", "main.yml")) as handle:
+    with open(os.path.join(ROOT, "roles", "fleet_report", "defaults", "main.yml"), encoding="utf-8") as handle:
         values = yaml.safe_load(handle)
     values.update(fleet_report_server_url="", fleet_report_admin_username="", fleet_report_admin_password="",
                   fleet_report_ca_path="", fleet_report_dir="/srv/reports")
