@@ -12,18 +12,19 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_windows as cw
+from ansible_collections.unil.backup.plugins.module_utils import _windows_exit_codes as ec
 
 
 def comet_client_windows_facts(raw, install_dir_hint=""):
     if raw is None or not isinstance(raw, dict):
-        raise AnsibleFilterError("comet_client_windows_facts: the input must be the result of windows_comet_probe.ps1 "
-                                 "(the registered win_powershell task's .result)")
+        raise AnsibleFilterError("comet_client_windows_facts: the input must be the result of module "
+                                 "unil.backup.comet_windows_probe (the registered task)")
     return cw.probe_facts(raw, str(install_dir_hint or ""))
 
 
-def comet_client_windows_probe_params(install_dir_hint="", wait_login=0):
+def comet_client_windows_probe_params(install_dir_hint="", wait_login=0, gather_facts=False):
     try:
-        return cw.probe_parameters(str(install_dir_hint or ""), int(wait_login or 0))
+        return cw.probe_parameters(str(install_dir_hint or ""), int(wait_login or 0), bool(gather_facts))
     except (TypeError, ValueError) as err:
         raise AnsibleFilterError("comet_client_windows_probe_params: %s" % err)
 
@@ -44,13 +45,40 @@ def comet_client_windows_return_code(rc, expected=None):
     return cw.return_code_meaning(rc, cw.DEFAULT_EXPECTED_RCS if expected is None else list(expected))
 
 
+def comet_client_windows_expected_rcs(values=None):
+    try:
+        return cw.expected_return_codes(values)
+    except ValueError as err:
+        raise AnsibleFilterError("comet_client_windows_expected_return_codes: %s" % err)
+
+
+def comet_client_windows_installer_for_host(probe, host="", **kwargs):
+    if not isinstance(probe, dict):
+        raise AnsibleFilterError("comet_client_windows_installer_for_host: the input must be the role's probe")
+    try:
+        return cw.installer_for_host(probe, str(host or ""), **kwargs)
+    except TypeError as err:
+        raise AnsibleFilterError("comet_client_windows_installer_for_host: %s" % err)
+
+
+def windows_exit_code(rc, expected=None):
+    try:
+        codes = ec.codes(expected, ec.UNINSTALL_SUCCESS)
+    except ValueError as err:
+        raise AnsibleFilterError("windows_exit_code: %s" % err)
+    return ec.meaning(rc, codes)
+
+
 class FilterModule(object):
     def filters(self):
         return {
+            "comet_client_windows_expected_rcs": comet_client_windows_expected_rcs,
             "comet_client_windows_facts": comet_client_windows_facts,
+            "comet_client_windows_installer_for_host": comet_client_windows_installer_for_host,
             "comet_client_windows_install_args": comet_client_windows_install_args,
             "comet_client_windows_new_entropy": comet_client_windows_new_entropy,
             "comet_client_windows_probe_params": comet_client_windows_probe_params,
             "comet_client_windows_return_code": comet_client_windows_return_code,
             "comet_client_windows_uninstall_args": comet_client_windows_uninstall_args,
+            "windows_exit_code": windows_exit_code,
         }

@@ -1,9 +1,10 @@
 # Copyright (c) 2026, UNIL
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The Comet Backup client on Windows: what the read-only probe (roles/comet_client/files/windows_comet_probe.ps1)
-returns, normalised into the probe shape every OS shares, and the installer's arguments and exit codes. The same probe
-reads CrashPlan too: its raw part is kept for role crashplan_removal, which plans the removal from it (_crashplan).
+"""The Comet Backup client on Windows: what the read-only probe (module unil.backup.comet_windows_probe) returns,
+normalised into the probe shape every OS shares, the installer for the host's architecture, and the installer's
+arguments and exit codes (read from the one table, _windows_exit_codes). The same probe reads CrashPlan too: its raw
+part is kept for role crashplan_removal, which plans the removal from it (_crashplan).
 
 PRIVATE to the collection. Pure functions, run on the controller (filters unil.backup.comet_client_windows_*).
 The meaning of ``backup-tool`` output (version, device ID, login codes) is _comet_client's, reused here.
@@ -16,6 +17,7 @@ import os
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
 from ansible_collections.unil.backup.plugins.module_utils import _comet_identity
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
+from ansible_collections.unil.backup.plugins.module_utils import _windows_exit_codes as ec
 
 # The installer's fixed names (Comet docs, appendix "Registry keys" and installation page).
 # The Uninstall key name, i.e. ansible.windows.win_package's product_id for the registry provider.
@@ -30,15 +32,15 @@ SERVICES = ("backup.delegate", "backup.elevator")
 # Get-Service StartType values (the probe reports a delayed start as AutomaticDelayedStart)
 ENABLED_START_TYPES = ("Automatic", "AutomaticDelayedStart")
 RUNNING_STATUS = "Running"
-# The installer's exit codes, defined here only. Comet documents none for its Windows installer: these are the
-# Windows ones win_package knows. ansible.windows.win_package, given expected_return_code, is the only judge of
-# success; the role reads from its verdict whether Windows must restart (_comet_client_steps.reboot_required).
-# 3010 ERROR_SUCCESS_REBOOT_REQUIRED (win_package's own default: 0 and 3010 succeed), 1641 ERROR_SUCCESS_REBOOT_INITIATED
-# (done, the installer started the restart: a success only when listed in comet_client_windows_expected_return_codes).
-REBOOT_REQUIRED_RC = 3010
-REBOOT_INITIATED_RC = 1641
-REBOOT_RCS = (REBOOT_REQUIRED_RC, REBOOT_INITIATED_RC)
-DEFAULT_EXPECTED_RCS = (0, REBOOT_REQUIRED_RC)
+# The installer's exit codes come from the collection's one table (_windows_exit_codes): Comet documents none for its
+# Windows installer, these are the Windows ones. ansible.windows.win_package, given expected_return_code, is the only
+# judge of success; the role reads from its verdict whether Windows must restart (_comet_client_steps.reboot_required).
+# 3010 ERROR_SUCCESS_REBOOT_REQUIRED, 1641 ERROR_SUCCESS_REBOOT_INITIATED (done, the installer started the restart).
+REBOOT_REQUIRED_RC = ec.ERROR_SUCCESS_REBOOT_REQUIRED
+REBOOT_INITIATED_RC = ec.ERROR_SUCCESS_REBOOT_INITIATED
+REBOOT_RCS = ec.REBOOT_CODES
+# the default of comet_client_windows_expected_return_codes (roles/comet_client/defaults/main.yml, checked equal)
+DEFAULT_EXPECTED_RCS = ec.INSTALLER_SUCCESS
 # longest wait for a client that is still connecting (the probe's WaitLoginSeconds)
 MAX_WAIT_LOGIN = 600
 # the probe's coarse filter of CrashPlan's Uninstall entries (the exact rule is _crashplan.is_crashplan_name)
@@ -49,6 +51,17 @@ ENTROPY_VALUE = "DeviceIdentificationEntropy"
 HARDWARE_ID_OVERRIDE_VALUE = "DeviceIdentificationHardwareIDOverride"
 # The Windows installation's own ID (reported, not compared: not an input of the client)
 CRYPTOGRAPHY_KEY = "SOFTWARE\\Microsoft\\Cryptography"
+# The installers the Comet Server generates for Windows (docs.cometbackup.com, API methods:
+# AdminBrandingGenerateClientWindowsX8664Zip, AdminBrandingGenerateClientWindowsX8632Zip; the zip endpoints are the
+# ones recommended for end users). The 64-bit one is _comet_client.VARIANTS' default for Win32NT.
+X86_64_VARIANT = "windows-x86_64-zip"
+X86_32_VARIANT = "windows-x86_32-zip"
+# The OS architecture the probe reports (the native PROCESSOR_ARCHITECTURE, never that of a 32-bit PowerShell on a
+# 64-bit Windows), in the names Ansible's facts use.
+ARCHITECTURES = {"amd64": "x86_64", "x86": "x86", "arm64": "arm64", "ia64": "ia64"}
+# The role's variables for a 32-bit Windows host (roles/comet_client/defaults/main.yml), named in refusals.
+X86_VARIABLES = {"variant": "comet_client_windows_x86_installer_variant", "file": "comet_client_windows_x86_installer_file",
+                 "url": "comet_client_windows_x86_installer_url", "sha256": "comet_client_windows_x86_installer_sha256"}
 
 
 def new_entropy(random_bytes=None):
@@ -59,26 +72,29 @@ def new_entropy(random_bytes=None):
     return {"path": "HKLM:\\" + SETTINGS_KEY, "name": ENTROPY_VALUE, "data": data, "type": "string"}
 
 
-def probe_parameters(install_dir_hint="", wait_login=0):
-    """The parameters of windows_comet_probe.ps1: the names above and the login codes of _comet_client, so the
-    script holds none of them itself."""
+def probe_parameters(install_dir_hint="", wait_login=0, gather_facts=False):
+    """The options of module unil.backup.comet_windows_probe: the names above and the login codes of _comet_client,
+    so the module holds none of them itself. ``gather_facts``: the module also returns the facts the roles decide on
+    (those ansible.windows.setup's min subset returns under the same names), so a play without facts needs no
+    second round trip."""
     wait = int(wait_login or 0)
     if not 0 <= wait <= MAX_WAIT_LOGIN:
         raise ValueError("wait_login: %d is not between 0 and %d seconds" % (wait, MAX_WAIT_LOGIN))
     return {
-        "InstallDirHint": str(install_dir_hint or ""),
-        "UninstallKey": UNINSTALL_KEY,
-        "SettingsKey": SETTINGS_KEY,
-        "BackupToolExe": BACKUP_TOOL_EXE,
-        "ServiceNames": list(SERVICES),
-        "WaitLoginSeconds": wait,
-        "TransientLoginCodes": list(cc.TRANSIENT_CODES),
-        "LoginCodePattern": cc._CODE_RE.pattern,
-        "CrashPlanServiceNames": list(cp.WINDOWS_SERVICES),
-        "CrashPlanProcessNames": list(cp.WINDOWS_PROCESSES),
-        "CrashPlanNamePattern": CRASHPLAN_NAME_PATTERN,
-        "IdentityValueNames": [ENTROPY_VALUE, HARDWARE_ID_OVERRIDE_VALUE],
-        "CryptographyKey": CRYPTOGRAPHY_KEY,
+        "install_dir_hint": str(install_dir_hint or ""),
+        "uninstall_key": UNINSTALL_KEY,
+        "settings_key": SETTINGS_KEY,
+        "backup_tool_exe": BACKUP_TOOL_EXE,
+        "service_names": list(SERVICES),
+        "wait_login_seconds": wait,
+        "transient_login_codes": list(cc.TRANSIENT_CODES),
+        "login_code_pattern": cc._CODE_RE.pattern,
+        "crashplan_service_names": list(cp.WINDOWS_SERVICES),
+        "crashplan_process_names": list(cp.WINDOWS_PROCESSES),
+        "crashplan_name_pattern": CRASHPLAN_NAME_PATTERN,
+        "identity_value_names": [ENTROPY_VALUE, HARDWARE_ID_OVERRIDE_VALUE],
+        "cryptography_key": CRYPTOGRAPHY_KEY,
+        "gather_facts": bool(gather_facts),
     }
 
 
@@ -134,8 +150,65 @@ def installed_version(raw):
     return found or cc.parse_version(_text(_dict(raw.get("uninstall_key")).get("DisplayVersion")))
 
 
+def os_architecture(raw):
+    """The Windows OS architecture from the probe's ``os_architecture`` ({processor_architecture, is_64bit_os}):
+    x86 (32-bit Windows), x86_64, arm64, ia64, or '' when the probe did not say."""
+    found = _dict(_dict(raw).get("os_architecture"))
+    name = ARCHITECTURES.get(_text(found.get("processor_architecture")).lower(), "")
+    if found.get("is_64bit_os") is False:
+        return "x86"
+    if found.get("is_64bit_os") is True and name == "x86":
+        return ""  # contradictory: a 64-bit Windows that calls itself x86 is not guessed at
+    return name
+
+
+def installer_for_host(probe, host="", source="server", variant="", name="", file="", url="", sha256="",
+                       target_version="", x86=None):
+    """The installer for this Windows host: {architecture, x86, variant, file, url, sha256, name, refusal}.
+
+    A 64-bit (or unknown) Windows gets the role's installer as it is. A 32-bit Windows (the probe's
+    ``windows.architecture`` x86) gets the 32-bit client Comet ships: from the server, the variant
+    comet_client_windows_x86_installer_variant (empty: X86_32_VARIANT, windows-x86_32-zip); from a file or URL, the 32-bit file or URL
+    of ``x86`` ({variant, file, url, sha256}: comet_client_windows_x86_installer_*). When the source has no 32-bit
+    installer, or its version (in its name) is not the target version, ``refusal`` says so and what to set, before
+    anything is installed."""
+    x86 = _dict(x86)
+    architecture = _text(_dict(_dict(probe).get("windows")).get("architecture"))
+    out = {"architecture": architecture, "x86": architecture == "x86", "variant": str(variant or ""),
+           "file": str(file or ""), "url": str(url or ""), "sha256": str(sha256 or ""), "name": str(name or ""),
+           "refusal": ""}
+    if not out["x86"]:
+        return out
+    where = "%s runs 32-bit Windows" % (host or "the host")
+    chosen = {"variant": _text(x86.get("variant")), "file": _text(x86.get("file")), "url": _text(x86.get("url")),
+              "sha256": _text(x86.get("sha256")).lower()}
+    if source == "server":
+        # comet_client_windows_x86_installer_variant, empty for the one Comet documents
+        out["variant"] = chosen["variant"] or X86_32_VARIANT
+        return out
+    location = chosen[source] if source in ("file", "url") else ""
+    if not location:
+        out["refusal"] = "%s and comet_client_installer_%s is the 64-bit installer: set %s to the 32-bit one (the " \
+            "Comet Server's %s)%s, nothing was installed." % (
+                where, source, X86_VARIABLES.get(source, "comet_client_windows_x86_installer_file"), X86_32_VARIANT,
+                " and %s" % X86_VARIABLES["sha256"] if source == "url" else "")
+        return out
+    if source == "url" and not chosen["sha256"]:
+        out["refusal"] = "%s: %s is required with %s, nothing was installed." % (
+            where, X86_VARIABLES["sha256"], X86_VARIABLES["url"])
+        return out
+    out.update(file=chosen["file"] if source == "file" else out["file"],
+               url=chosen["url"] if source == "url" else out["url"], sha256=chosen["sha256"],
+               name=os.path.basename(location.split("?")[0].replace("\\", "/").rstrip("/")))
+    found = cc.installer_version(out["name"])
+    if found and target_version and cc.compare_versions(found, target_version) != 0:
+        out["refusal"] = "%s: %s %s is version %s, the target is %s; give the 32-bit installer of the same version, " \
+            "nothing was installed." % (where, X86_VARIABLES[source], out["name"], found, target_version)
+    return out
+
+
 def probe_facts(raw, install_dir_hint="", crashplan_archives=None, crashplan_log_dir=cp.WINDOWS_DEFAULT_LOG_DIR):
-    """The probe shape every OS shares (module host_info's on Linux), from the raw answer of windows_comet_probe.ps1.
+    """The probe shape every OS shares (module host_info's on Linux), from the raw answer of module comet_windows_probe.
 
     Installed: the Uninstall key or backup-tool.exe is there. The version is ``backup-tool.exe version``'s answer
     (installed_version; the Uninstall key's DisplayVersion only when that holds none), and only while backup-tool.exe
@@ -178,6 +251,8 @@ def probe_facts(raw, install_dir_hint="", crashplan_archives=None, crashplan_log
         "windows": {"install_dir": install_dir,
                     "reboot_pending": any(_flag(value) for value in reboot.values()),
                     "os_version": cc.parse_version(_text(raw.get("os_version"))),
+                    # x86 is a 32-bit Windows: its installer is the x86 one (installer_for_host)
+                    "architecture": os_architecture(raw),
                     "display_name": _text(uninstall.get("DisplayName")),
                     # for the role's tasks, so that they name none of these themselves
                     "product_id": PRODUCT_ID,
@@ -214,22 +289,24 @@ def uninstall_arguments(remove_credentials=True):
     return "/S /ISDELETECREDENTIAL=yes" if remove_credentials else "/S"
 
 
+def expected_return_codes(values=None):
+    """win_package's expected_return_code for the client's installer and uninstaller: the role's
+    comet_client_windows_expected_return_codes as ints, DEFAULT_EXPECTED_RCS when empty. ValueError names a bad value."""
+    return ec.codes(values, DEFAULT_EXPECTED_RCS)
+
+
 def return_code_meaning(rc, expected=DEFAULT_EXPECTED_RCS):
     """{ok, reboot_required, text} for an installer's exit code, as win_package judges it (its expected_return_code;
-    the wording of a message and the restart, never a second verdict), 3010 and 1641 meaning done with a restart."""
-    try:
-        code = int(rc)
-    except (TypeError, ValueError):
-        return {"ok": False, "reboot_required": False, "text": "the installer gave no exit code (%r)" % (rc,)}
+    the wording of a message and the restart, never a second verdict), 3010 and 1641 meaning done with a restart
+    (_windows_exit_codes, the one table)."""
     codes = [int(c) for c in (expected or [])]
-    ok = code in codes
-    if ok and code == REBOOT_REQUIRED_RC:
-        return {"ok": True, "reboot_required": True, "text": "done; Windows must restart to finish (exit code 3010)"}
-    if ok and code == REBOOT_INITIATED_RC:
-        return {"ok": True, "reboot_required": True,
-                "text": "done; the installer started a restart of Windows to finish (exit code 1641)"}
-    if ok:
-        return {"ok": True, "reboot_required": False, "text": "done (exit code %d)" % code}
+    found = ec.meaning(rc, codes)
+    if found["rc"] is None:
+        return {"ok": False, "reboot_required": False, "text": found["text"]}
+    code = found["rc"]
+    if found["ok"]:
+        text = "%s (exit code %d)" % (found["text"], code) if found["reboot_required"] else "done (exit code %d)" % code
+        return {"ok": True, "reboot_required": found["reboot_required"], "text": text}
     return {"ok": False, "reboot_required": False,
             "text": "failed with exit code %d (0x%08X), expected one of %s" % (
                 code, code & 0xFFFFFFFF, ", ".join(str(c) for c in codes) or "none")}

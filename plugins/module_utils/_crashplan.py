@@ -14,6 +14,7 @@ import posixpath
 import re
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_client import LOGGED_IN_CODES
+from ansible_collections.unil.backup.plugins.module_utils import _windows_exit_codes as ec
 
 # ---------------------------------------------------------------------------------------------------------------
 # Names
@@ -81,17 +82,18 @@ WINDOWS_HIVES = {
 }
 WINDOWS_SERVICES = ["CrashPlanService", "Code42Service"]
 WINDOWS_PROCESSES = ["CrashPlanDesktop", "CrashPlanTray", "CrashPlanService", "Code42Service", "Code42"]
-# MSI exit codes (MSI): accepted ones and what they mean.
+# MSI exit codes (MSI): the accepted ones, from the collection's one table (_windows_exit_codes), and what each means
+# for a removal.
 MSI_RETURN_CODES = {
-    0: "removed",
-    1605: "not installed (already absent)",
-    1614: "removed (product uninstalled)",
-    1641: "removed, the installer started a reboot",
-    3010: "removed, a reboot is required to finish",
+    ec.SUCCESS: "removed",
+    ec.ERROR_UNKNOWN_PRODUCT: "not installed (already absent)",
+    ec.ERROR_PRODUCT_UNINSTALLED: "removed (product uninstalled)",
+    ec.ERROR_SUCCESS_REBOOT_INITIATED: "removed, the installer started a reboot",
+    ec.ERROR_SUCCESS_REBOOT_REQUIRED: "removed, a reboot is required to finish",
 }
-MSI_EXPECTED_RETURN_CODES = sorted(MSI_RETURN_CODES)
-MSI_REBOOT_CODES = [1641, 3010]
-MSI_RETRY_CODES = [1618]  # another installation is running
+MSI_EXPECTED_RETURN_CODES = sorted(ec.UNINSTALL_SUCCESS)
+MSI_REBOOT_CODES = sorted(ec.REBOOT_CODES)
+MSI_RETRY_CODES = list(ec.RETRY_CODES)  # another installation is running
 WINDOWS_DEFAULT_LOG_DIR = "C:\\Windows\\Temp"
 WINDOWS_DATA_ROOTS = [r"C:\ProgramData\CrashPlan"]
 # Children of the data roots that are the application's own and may go (section 3). Everything else stays.
@@ -280,15 +282,14 @@ def windows_plan(products, log_dir):
 
 def interpret_msi_return_code(rc):
     """What an uninstaller's exit code means: ok, reboot_required, already_absent, retry, message."""
-    rc = int(rc)
+    found = ec.meaning(int(rc), MSI_EXPECTED_RETURN_CODES)
     return {
-        "rc": rc,
-        "ok": rc in MSI_RETURN_CODES,
-        "reboot_required": rc in MSI_REBOOT_CODES,
-        "already_absent": rc == 1605,
-        "retry": rc in MSI_RETRY_CODES,
-        "message": MSI_RETURN_CODES.get(rc, {1618: "another installation is in progress, try again later",
-                                             1603: "fatal error during the uninstallation"}.get(rc, "failed")),
+        "rc": found["rc"],
+        "ok": found["ok"],
+        "reboot_required": found["reboot_required"],
+        "already_absent": found["already_absent"],
+        "retry": found["retry"],
+        "message": MSI_RETURN_CODES.get(found["rc"], found["text"]),
     }
 
 

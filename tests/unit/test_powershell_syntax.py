@@ -95,7 +95,7 @@ def test_the_scripts_are_found():
     """The collection's own scripts, file and inline, are among the cases (the search itself works)."""
     ids = [c.id for c in CASES]
     # one probe of a Windows host, Comet Backup and CrashPlan (roles comet_client and crashplan_removal)
-    assert "roles/comet_client/files/windows_comet_probe.ps1" in ids
+    assert "plugins/modules/comet_windows_probe.ps1" in ids
     assert any(i.startswith("roles/crashplan_removal/tasks/remove_windows.yml:") for i in ids)
 
 

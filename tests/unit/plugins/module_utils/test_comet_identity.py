@@ -152,8 +152,8 @@ def test_windows_entropy_and_probe_identity():
                      "data": "000102030405060708090a0b0c0d0e0f", "type": "string"}
     assert cw.new_entropy()["data"] != cw.new_entropy()["data"]
     params = cw.probe_parameters()
-    assert params["IdentityValueNames"] == ["DeviceIdentificationEntropy", "DeviceIdentificationHardwareIDOverride"]
-    assert params["CryptographyKey"] == "SOFTWARE\\Microsoft\\Cryptography"
+    assert params["identity_value_names"] == ["DeviceIdentificationEntropy", "DeviceIdentificationHardwareIDOverride"]
+    assert params["cryptography_key"] == "SOFTWARE\\Microsoft\\Cryptography"
     facts = cw.probe_facts({"settings_key": {"DeviceIdentificationEntropy": "e1", "DeviceIdentificationID": "D"},
                             "identity": {"MachineGuid": "ABC", "ProductUuid": "4C4C4544-0000"}})
     assert facts["identity"] == {"machine_guid": "abc", "entropy": "e1", "hardware_id_override": "",

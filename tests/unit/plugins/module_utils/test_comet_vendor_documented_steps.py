@@ -21,7 +21,7 @@ from ansible_collections.unil.backup.plugins.module_utils import _comet_windows 
 
 STEP_FILTERS = StepFilters().filters()
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
-PROBE_SCRIPT = os.path.join(ROOT, "roles", "comet_client", "files", "windows_comet_probe.ps1")
+PROBE_SCRIPT = os.path.join(ROOT, "plugins", "modules", "comet_windows_probe.ps1")
 PKG = "/var/tmp/unil-comet-client-0123/Comet Backup UNIL.pkg"
 
 
@@ -252,7 +252,7 @@ def test_steps_use_the_app_bundle_the_probe_found():
 
 # 6. Windows exit codes: win_package (expected_return_code) judges; 3010 and 1641 set the restart in one place.
 def test_the_codes_are_defined_once():
-    assert cw.REBOOT_RCS == (3010, 1641) and list(cw.DEFAULT_EXPECTED_RCS) == [0, 3010]
+    assert cw.REBOOT_RCS == (3010, 1641) and list(cw.DEFAULT_EXPECTED_RCS) == [0, 3010, 1641]
 
 
 @pytest.mark.parametrize("result, expected", [

@@ -1,28 +1,59 @@
-# Read-only probe of a Windows host for unil.backup.comet_client and unil.backup.crashplan_removal (run by
-# ansible.windows.win_powershell, PowerShell 5.1 or later). One round trip: the Comet Backup client, and CrashPlan /
-# Code42 (its Uninstall entries in every hive, services, processes, data folders) so that crashplan_removal reuses
-# the answer as it reuses host_info's on Linux. Everything is returned raw and normalised on the controller
-# (plugins/module_utils/_comet_windows.py, _crashplan.py). The registry key names, service names and login codes are
-# parameters, from those same Python files: none is defined here. Nothing secret is read: not the client's stored
-# credentials, only `backup-tool.exe login status`, and of CrashPlan's .identity only its guid= and username= lines.
-[CmdletBinding()]
-param (
-    [string]$InstallDirHint = '',
-    [Parameter(Mandatory = $true)][string]$UninstallKey,
-    [Parameter(Mandatory = $true)][string]$SettingsKey,
-    [Parameter(Mandatory = $true)][string]$BackupToolExe,
-    [Parameter(Mandatory = $true)][string[]]$ServiceNames,
-    [int]$WaitLoginSeconds = 0,
-    [int[]]$TransientLoginCodes = @(),
-    [Parameter(Mandatory = $true)][string]$LoginCodePattern,
-    [string[]]$CrashPlanServiceNames = @(),
-    [string[]]$CrashPlanProcessNames = @(),
-    [string]$CrashPlanNamePattern = '',
-    [string[]]$IdentityValueNames = @(),
-    [string]$CryptographyKey = ''
-)
+#!powershell
 
-$Ansible.Changed = $false
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+#AnsibleRequires -CSharpUtil Ansible.Basic
+
+# Read-only probe of a Windows host for unil.backup.comet_client and unil.backup.crashplan_removal (documentation:
+# comet_windows_probe.py). One round trip: the Comet Backup client, CrashPlan / Code42 (its Uninstall entries in every
+# hive, services, processes, data folders) so that crashplan_removal reuses the answer as it reuses host_info's on
+# Linux, the OS architecture, and on request the facts the roles decide on. Everything is returned raw and normalised
+# on the controller (plugins/module_utils/_comet_windows.py, _crashplan.py). The registry key names, service names
+# and login codes are options, from those same Python files (filter unil.backup.comet_client_windows_probe_params):
+# none is defined here. Nothing secret is read: not the client's stored credentials, only
+# `backup-tool.exe login status`, and of CrashPlan's .identity only its guid= and username= lines.
+
+$spec = @{
+    options = @{
+        install_dir_hint = @{ type = 'str'; default = '' }
+        uninstall_key = @{ type = 'str'; required = $true }
+        settings_key = @{ type = 'str'; required = $true }
+        backup_tool_exe = @{ type = 'str'; required = $true }
+        service_names = @{ type = 'list'; elements = 'str'; required = $true }
+        wait_login_seconds = @{ type = 'int'; default = 0 }
+        transient_login_codes = @{ type = 'list'; elements = 'int'; default = @() }
+        login_code_pattern = @{ type = 'str'; required = $true }
+        crashplan_service_names = @{ type = 'list'; elements = 'str'; default = @() }
+        crashplan_process_names = @{ type = 'list'; elements = 'str'; default = @() }
+        crashplan_name_pattern = @{ type = 'str'; default = '' }
+        identity_value_names = @{ type = 'list'; elements = 'str'; default = @() }
+        cryptography_key = @{ type = 'str'; default = '' }
+        gather_facts = @{ type = 'bool'; default = $false }
+    }
+    supports_check_mode = $true
+}
+$module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
+
+$InstallDirHint = $module.Params.install_dir_hint
+$UninstallKey = $module.Params.uninstall_key
+$SettingsKey = $module.Params.settings_key
+$BackupToolExe = $module.Params.backup_tool_exe
+$ServiceNames = @($module.Params.service_names)
+$WaitLoginSeconds = $module.Params.wait_login_seconds
+$TransientLoginCodes = @($module.Params.transient_login_codes)
+$LoginCodePattern = $module.Params.login_code_pattern
+$CrashPlanServiceNames = @($module.Params.crashplan_service_names)
+$CrashPlanProcessNames = @($module.Params.crashplan_process_names)
+$CrashPlanNamePattern = $module.Params.crashplan_name_pattern
+$IdentityValueNames = @($module.Params.identity_value_names)
+$CryptographyKey = $module.Params.cryptography_key
+
+if ($WaitLoginSeconds -lt 0) {
+    $module.FailJson("wait_login_seconds must be 0 or more, got $WaitLoginSeconds")
+}
+
 $ErrorActionPreference = 'Stop'
 
 # The first of the 64-bit and 32-bit views of an HKLM key that exists, with the wanted values as strings.
@@ -233,19 +264,56 @@ function Get-CrashPlanState {
 
 $crashPlan = if ($CrashPlanNamePattern) { Get-CrashPlanState } else { $null }
 
-$Ansible.Result = [ordered]@{
-    uninstall_key = $uninstall
-    settings_key = $settings
-    install_dir = $installDir
-    backup_tool = [ordered]@{ path = $toolPath; exists = $toolExists }
-    login_status = $loginStatus
-    version_output = $versionOutput
-    services = $services
-    reboot_pending = $rebootPending
-    os_version = [System.Environment]::OSVersion.Version.ToString()
-    crashplan = $crashPlan
-    identity = [ordered]@{
-        MachineGuid = $(if ($cryptography) { $cryptography.MachineGuid } else { '' })
-        ProductUuid = $productUuid
+# The OS architecture, not that of this PowerShell: a 32-bit PowerShell on a 64-bit Windows sees x86 in
+# PROCESSOR_ARCHITECTURE and the native one in PROCESSOR_ARCHITEW6432. A 32-bit Windows gets the x86 client.
+$nativeArchitecture = if ($env:PROCESSOR_ARCHITEW6432) { $env:PROCESSOR_ARCHITEW6432 } else { $env:PROCESSOR_ARCHITECTURE }
+
+$module.Result.changed = $false
+$module.Result.uninstall_key = $uninstall
+$module.Result.settings_key = $settings
+$module.Result.install_dir = $installDir
+$module.Result.backup_tool = [ordered]@{ path = $toolPath; exists = $toolExists }
+$module.Result.login_status = $loginStatus
+$module.Result.version_output = $versionOutput
+$module.Result.services = $services
+$module.Result.reboot_pending = $rebootPending
+$module.Result.os_version = [System.Environment]::OSVersion.Version.ToString()
+$module.Result.os_architecture = [ordered]@{
+    processor_architecture = [string]$nativeArchitecture
+    is_64bit_os = [System.Environment]::Is64BitOperatingSystem
+}
+$module.Result.crashplan = $crashPlan
+$module.Result.identity = [ordered]@{
+    MachineGuid = $(if ($cryptography) { $cryptography.MachineGuid } else { '' })
+    ProductUuid = $productUuid
+}
+
+# The facts the roles decide on, under the names and in the forms ansible.windows.setup's min subset gives them
+# (its distribution and platform subsets), so that a play without facts reads the host once.
+if ($module.Params.gather_facts) {
+    $osVersion = [System.Environment]::OSVersion
+    # localized values, as setup returns them; $null where CIM cannot be read (setup: not an administrator)
+    $win32OS = $null
+    try {
+        $win32OS = Get-CimInstance -ClassName Win32_OperatingSystem -Property @('Caption', 'OSArchitecture') -ErrorAction Stop
+    }
+    catch {
+        $win32OS = $null
+    }
+    $ipProps = [System.Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties()
+    $fqdn = if ($ipProps.DomainName) { "$($ipProps.HostName).$($ipProps.DomainName)" } else { $ipProps.HostName }
+    $module.Result.ansible_facts = @{
+        ansible_system = $osVersion.Platform.ToString()
+        ansible_os_family = 'Windows'
+        ansible_hostname = $ipProps.HostName
+        ansible_fqdn = $fqdn
+        ansible_nodename = $fqdn
+        ansible_kernel = $osVersion.Version.ToString()
+        ansible_distribution = $(if ($win32OS) { [string]$win32OS.Caption } else { $null })
+        ansible_distribution_version = $osVersion.Version.ToString()
+        ansible_distribution_major_version = $osVersion.Version.Major.ToString()
+        ansible_architecture = $(if ($win32OS) { [string]$win32OS.OSArchitecture } else { $null })
     }
 }
+
+$module.ExitJson()
