@@ -236,15 +236,17 @@ def host_facts(host, variables, in_play=True, unreachable=False):
 
 
 def last_reached(facts, before=None):
-    """(stage, reason) an unreachable host last reached: what this run's facts show when the host got past
-    not_started before it was lost, else its record ``before`` (latest_by_host of the history before this run), else
-    not_started."""
-    stage, reason = host_stage(dict(facts, in_play=True, unreachable=False))
-    if stage != "not_started" or not before:
-        return stage, reason
-    if before["stage"] in _NO_PROGRESS:
-        return before.get("last_stage") or "not_started", before.get("last_reason") or ""
-    return before["stage"], before["reason"]
+    """(stage, reason) an unreachable host last reached: that of its record ``before`` (latest_by_host of the history
+    before this run: the outcome of a whole run), else - a host the history knows nothing of past not_started - what
+    this run's facts show it got to before it was lost, else not_started."""
+    if before:
+        if before["stage"] in _NO_PROGRESS:
+            stage, reason = before.get("last_stage") or "not_started", before.get("last_reason") or ""
+        else:
+            stage, reason = before["stage"], before["reason"]
+        if stage != "not_started":
+            return stage, reason
+    return host_stage(dict(facts, in_play=True, unreachable=False))
 
 
 def run_outcome(hosts, run_id, playbook, latest=None, when=None):

@@ -19,7 +19,7 @@ description:
     (C(comet_config_result), C(crashplan_removal_result), C(comet_client_installed)...), and decides its stage code
     (P(unil.backup.migration_summary#filter) lists them). A host that failed is V(failed); a host the run could not
     reach (its connection failed; it is no longer among the strategy's current hosts) is V(unreachable), and the
-    summary names the stage it last reached, from this run's facts or else from the history.
+    summary names the stage it last reached, from the history or else from this run's facts.
   - Appends one record per host to the history (a JSON Lines file on the controller, O(path)) in one write to the file
     opened for appending, under an exclusive lock on it, so two runs at once never tear or interleave a record.
     Record keys - C(version) (1), C(run_id), C(playbook), C(time) (UTC, ISO 8601, seconds, C(Z)), C(host),

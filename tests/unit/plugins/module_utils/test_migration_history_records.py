@@ -175,29 +175,34 @@ def test_run_outcome_records_stats_and_summary():
         hist.host_facts("lab-off", {"group_names": ["dept_chimie"]}, in_play=False, unreachable=True),
         hist.host_facts("lab-new", {"group_names": ["dept_chimie"]}, in_play=False, unreachable=True),
         hist.host_facts("lab-lost", {"comet_client_installed": True}, in_play=False, unreachable=True),
+        hist.host_facts("lab-known", {"comet_client_installed": True}, in_play=False, unreachable=True),
     ]
     latest = hist.latest_by_host([rec("lab-off", "crashplan_kept", reason="server_error", run="r0"),
-                                  rec("lab-lost", "crashplan_removed", run="r0")])
+                                  rec("lab-lost", "not_started", run="r0"),
+                                  rec("lab-known", "crashplan_removed", run="r0")])
     outcome = hist.run_outcome(hosts, "r1", "site", latest=latest, when=0)
     assert [(r["host"], r["stage"], r["department"]) for r in outcome["records"]] == [
         ("lab-ok", "crashplan_removed", "dept_bio"), ("lab-fail", "failed", "dept_bio"),
         ("lab-off", "unreachable", "dept_chimie"), ("lab-new", "unreachable", "dept_chimie"),
-        ("lab-lost", "unreachable", "")]
+        ("lab-lost", "unreachable", ""), ("lab-known", "unreachable", "")]
     assert all(hist.record_problem(r) == "" for r in outcome["records"])
     assert outcome["stats"] == {"run_id": "r1", "playbook": "site", "hosts": {
         "lab-ok": {"stage": "crashplan_removed", "reason": ""}, "lab-fail": {"stage": "failed", "reason": ""},
         "lab-off": {"stage": "unreachable", "reason": ""}, "lab-new": {"stage": "unreachable", "reason": ""},
-        "lab-lost": {"stage": "unreachable", "reason": ""}}}
+        "lab-lost": {"stage": "unreachable", "reason": ""}, "lab-known": {"stage": "unreachable", "reason": ""}}}
     texts = dict((row["host"], row["text"]) for row in outcome["summary"]["hosts"])
     assert texts == {
         "lab-ok": "CrashPlan removed", "lab-fail": "failed (see above)",
         "lab-off": "unreachable, last reached: CrashPlan kept: the Comet Server could not be asked",
         "lab-new": "unreachable, last reached: not started",
-        # this run's facts show how far it got before it was lost
-        "lab-lost": "unreachable, last reached: client installed"}
+        # the history knows nothing past not_started: this run's facts show how far it got before it was lost
+        "lab-lost": "unreachable, last reached: client installed",
+        # the history's last outcome of a whole run wins over this run's partial facts
+        "lab-known": "unreachable, last reached: CrashPlan removed"}
 
 
 def test_last_reached_looks_past_an_earlier_unreachable_record():
     latest = hist.latest_by_host([rec("a", "first_backup_started", run="r0"), rec("a", "unreachable", run="r1")])
     assert hist.last_reached({"host": "a"}, latest["a"]) == ("first_backup_started", "")
     assert hist.last_reached({"host": "a"}, None) == ("not_started", "")
+    assert hist.last_reached({"host": "a", "comet_client_installed": True}, None) == ("client_installed", "")
