@@ -357,6 +357,92 @@ def check_apps(apps):
     return out
 
 
+def app_bundle(path):
+    """The app bundle a path is in (the path up to its first component ending in .app): "/Applications/Comet
+    Backup UNIL.app/Contents/MacOS/backup-tool" -> "/Applications/Comet Backup UNIL.app"; '' when it is in none."""
+    parts = str(path or "").split("/")
+    for index, part in enumerate(parts):
+        if part.endswith(".app") and len(part) > len(".app"):
+            return "/".join(parts[:index + 1])
+    return ""
+
+
+def check_app_paths(app_paths):
+    """The app bundles the probe found (host_info ``macos.app_path`` of each Mac), checked: absolute, a ``.app``,
+    single-line; duplicates and empty values dropped, sorted. Raises PPPCInputError."""
+    out = []
+    for value in app_paths or ():
+        if value in (None, ""):
+            continue
+        path = value.rstrip("/") if isinstance(value, str) else value
+        if not isinstance(path, str) or not path.startswith("/") or _CONTROL_RE.search(path) or app_bundle(path) != path:
+            raise PPPCInputError("app_paths: %r is not the absolute path of an app bundle (/Applications/<name>.app)"
+                                 % (value,))
+        if path not in out:
+            out.append(path)
+    return sorted(out)
+
+
+def pppc_bundles(app_paths, default_app_path=None):
+    """(bundles, source): the bundles found on the Macs (check_app_paths), source "found"; else
+    ``default_app_path`` (the configured bundle, for a run where no Mac has the client yet), source "default"; else
+    ([], "")."""
+    found = check_app_paths(app_paths)
+    if found:
+        return found, "found"
+    if default_app_path:
+        try:
+            return check_app_paths([default_app_path]), "default"
+        except PPPCInputError:
+            raise PPPCInputError("default_app_path: %r is not the absolute path of an app bundle (/Applications/<name>.app)"
+                                 % (default_app_path,)) from None
+    return [], ""
+
+
+def apps_in_bundles(apps, app_paths):
+    """The PPPC app entries with their paths in the app bundles the probe found on the Macs (``app_paths``), not in
+    an assumed one (issue 23: Comet documents /Applications/Comet Backup.app, a branded package installs
+    /Applications/<ProductName>.app, and where the bundle is is read from the Mac - host_info find_app, from the
+    package receipt).
+
+    - ``identifier_type: path`` relative to the bundle (``Contents/MacOS/backup-tool``; ``.`` is the bundle itself):
+      one entry per bundle found; PPPCInputError when none was found.
+    - an absolute path inside an app bundle that is not one of those found: moved into each bundle found (the same
+      path inside it); kept as written when ``app_paths`` is empty, or when it is in a bundle found.
+    - bundle IDs, and paths outside any bundle: as written.
+    Returns the entries (dicts, other keys kept); a moved entry that lands on an identifier already listed is kept
+    once (an entry the caller listed twice is left for check_apps to refuse)."""
+    bundles = check_app_paths(app_paths)
+    if not isinstance(apps, (list, tuple)):
+        return apps
+    out = []
+    seen = set()
+    seen_moved = set()
+    for index, app in enumerate(apps):
+        resolved = [app]
+        ident = app.get("identifier") if isinstance(app, dict) else None
+        if isinstance(app, dict) and app.get("identifier_type") == "path" and isinstance(ident, str) and ident:
+            if not ident.startswith("/"):
+                inner = ident.strip("/")
+                inner = "" if inner in (".", "") else "/" + inner
+                if not bundles:
+                    raise PPPCInputError("apps[%d] (%s): a path inside the app bundle needs the bundle found on the "
+                                         "Macs (app_paths), and none was found (is the client installed?)" % (index, ident))
+                resolved = [dict(app, identifier=bundle + inner) for bundle in bundles]
+            else:
+                bundle = app_bundle(ident)
+                if bundle and bundles and bundle not in bundles:
+                    resolved = [dict(app, identifier=found + ident[len(bundle):]) for found in bundles]
+        moved = resolved != [app]
+        for entry in resolved:
+            key = (entry.get("identifier_type"), entry.get("identifier")) if isinstance(entry, dict) else None
+            if key in seen_moved or (moved and key in seen):
+                continue
+            (seen_moved if moved else seen).add(key)
+            out.append(entry)
+    return out
+
+
 def _check_names(organization, identifier):
     if not isinstance(organization, str) or not organization.strip() or _CONTROL_RE.search(organization):
         raise PPPCInputError("organization: must be non-empty single-line text")

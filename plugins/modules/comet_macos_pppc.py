@@ -41,7 +41,12 @@ options:
     required: true
     suboptions:
       identifier:
-        description: The bundle ID (for example the branding's C(PackageIdentifier)) or the absolute path of the program.
+        description:
+          - The bundle ID (for example the branding's C(PackageIdentifier)) or the path of the program.
+          - A path relative to the app bundle (C(Contents/MacOS/backup-tool); C(.) for the bundle itself) is written
+            once for each bundle of O(app_paths). An absolute path inside an app bundle that is not one of
+            O(app_paths) is moved into each of them (the same path inside the bundle), so that the bundle is the one
+            found on the Macs, not an assumed one.
         type: str
         required: true
       identifier_type:
@@ -73,6 +78,26 @@ options:
     description: The directory the profile is written to. It must exist.
     type: path
     required: true
+  app_paths:
+    description:
+      - The client's app bundles found on the Macs (RV(unil.backup.host_info#module:macos.app_path) of
+        M(unil.backup.host_info), from its configured path or the package receipt with
+        O(unil.backup.host_info#module:find_app)). Paths of O(apps) are placed in these bundles.
+      - When not given, the action plugin reads them on the controller from O(probe_var) of every host of the play's
+        batch.
+    type: list
+    elements: path
+  probe_var:
+    description:
+      - The name of a registered M(unil.backup.host_info) result on each host of the play's batch; the action plugin
+        collects their C(macos.app_path) into O(app_paths) when O(app_paths) is not given. Hosts without it (not a
+        Mac, no client found) are skipped.
+    type: str
+  default_app_path:
+    description:
+      - The app bundle to use when no bundle was found on any Mac (no client installed yet, check mode), for example
+        the role's C(comet_client_macos_app_path). Without it, relative paths of O(apps) then fail.
+    type: path
   legacy_allowed:
     description:
       - Grant with the older C(Allowed) key (V(true)) instead of C(Authorization) V(Allow), for Macs older than
@@ -95,9 +120,13 @@ EXAMPLES = r"""
         identifier_type: bundleID
         # the values below are examples: read yours with codesign -dr - on a Mac
         code_requirement: 'identifier "com.cometbackup.unil" and anchor apple generic and certificate leaf[subject.OU] = "ABCDE12345"'
-      - identifier: /Applications/Comet Backup UNIL.app/Contents/MacOS/backup-tool
+      # inside the app bundle found on the Macs (below), wherever and however it is named
+      - identifier: Contents/MacOS/backup-tool
         identifier_type: path
         code_requirement: 'identifier "backup-tool" and anchor apple generic and certificate leaf[subject.OU] = "ABCDE12345"'
+    # the bundles host_info found (macos.app_path of each Mac's registered result), read by the action plugin
+    probe_var: _comet_client_probe
+    default_app_path: /Applications/Comet Backup.app
   delegate_to: localhost
   run_once: true
   register: pppc
@@ -122,6 +151,22 @@ content:
   description: The profile, XML.
   returned: success
   type: str
+app_paths:
+  description: The app bundles the paths of O(apps) were placed in.
+  returned: success
+  type: list
+  elements: str
+  sample: [/Applications/Comet Backup UNIL.app]
+app_paths_source:
+  description: Where RV(app_paths) come from - C(found) (O(app_paths), the Macs), C(default) (O(default_app_path)) or
+    empty (none).
+  returned: success
+  type: str
+apps:
+  description: The app entries written, their paths in the bundles of RV(app_paths).
+  returned: success
+  type: list
+  elements: dict
 """
 
 import hashlib
@@ -145,13 +190,18 @@ def main():
             organization=dict(type="str", required=True),
             identifier=dict(type="str", required=True),
             dest=dict(type="path", required=True),
+            app_paths=dict(type="list", elements="path"),
+            probe_var=dict(type="str"),
+            default_app_path=dict(type="path"),
             legacy_allowed=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     p = module.params
     try:
-        data = cm.render_pppc(p["apps"], p["organization"], p["identifier"], p["legacy_allowed"])
+        bundles, source = cm.pppc_bundles(p["app_paths"], p["default_app_path"])
+        apps = cm.apps_in_bundles(p["apps"], bundles)
+        data = cm.render_pppc(apps, p["organization"], p["identifier"], p["legacy_allowed"])
     except cm.PPPCInputError as exc:
         module.fail_json(msg=str(exc))
     problems = cm.validate_pppc(data)
@@ -181,7 +231,8 @@ def main():
         changed = module.set_mode_if_different(path, "0644", False)
     text = data.decode("utf-8")
     result = dict(changed=changed, path=path, payload_uuid=cm.payload_uuid(p["organization"], p["identifier"]),
-                  sha256=hashlib.sha256(data).hexdigest(), content=text)
+                  sha256=hashlib.sha256(data).hexdigest(), content=text, app_paths=bundles, app_paths_source=source,
+                  apps=cm.check_apps(apps))
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": (before or b"").decode("utf-8", "replace"), "after": text,
                           "before_header": path if before is not None else "(absent)", "after_header": path}
