@@ -61,6 +61,12 @@ def comet_client_windows_installer_for_host(probe, host="", **kwargs):
         raise AnsibleFilterError("comet_client_windows_installer_for_host: %s" % err)
 
 
+def comet_client_windows_documented_commands(probe, shortcuts=True, tray_icon=True, local_system=False,
+                                             remove_credentials=True):
+    return cw.documented_commands(probe if isinstance(probe, dict) else {}, bool(shortcuts), bool(tray_icon),
+                                  bool(local_system), bool(remove_credentials))
+
+
 def windows_exit_code(rc, expected=None):
     try:
         codes = ec.codes(expected, ec.UNINSTALL_SUCCESS)
@@ -72,6 +78,7 @@ def windows_exit_code(rc, expected=None):
 class FilterModule(object):
     def filters(self):
         return {
+            "comet_client_windows_documented_commands": comet_client_windows_documented_commands,
             "comet_client_windows_expected_rcs": comet_client_windows_expected_rcs,
             "comet_client_windows_facts": comet_client_windows_facts,
             "comet_client_windows_installer_for_host": comet_client_windows_installer_for_host,

@@ -310,3 +310,33 @@ def return_code_meaning(rc, expected=DEFAULT_EXPECTED_RCS):
     return {"ok": False, "reboot_required": False,
             "text": "failed with exit code %d (0x%08X), expected one of %s" % (
                 code, code & 0xFFFFFFFF, ", ".join(str(c) for c in codes) or "none")}
+
+
+# Where Comet documents each command (../shared/notes/comet.md, sources INST and APX).
+_DOC_INSTALL = "docs.cometbackup.com, Comet Backup installation (Windows, silent installation)"
+_DOC_CLI = "docs.cometbackup.com, Appendix (command-line control)"
+
+
+def documented_commands(probe, shortcuts=True, tray_icon=True, local_system=False, remove_credentials=True):
+    """The Windows commands the role runs, as Comet documents them, for a person to compare with the vendor's page:
+    [{step, command, chdir, source, read_only}]. ``command`` is the argv (the install token shown as <token>: it is
+    never printed); ``chdir`` the directory it runs in ('' when any; the installer's own directory for the installer,
+    which reads its install.dat there). Steps: install, upgrade, version, login_status, login, uninstall."""
+    windows = _dict(_dict(probe).get("windows"))
+    install_dir = _text(windows.get("install_dir"))
+    tool = (install_dir.rstrip("\\") + "\\" + BACKUP_TOOL_EXE) if install_dir else BACKUP_TOOL_EXE
+    upgrade = install_arguments(_flag(shortcuts), _flag(tray_icon), _flag(local_system)).split(" ")
+    return [
+        {"step": "install", "command": ["install.exe"] + upgrade + ["/TOKEN=<token>"], "chdir": "<installer directory>",
+         "source": _DOC_INSTALL, "read_only": False},
+        {"step": "upgrade", "command": ["install.exe"] + upgrade, "chdir": "<installer directory>",
+         "source": _DOC_INSTALL, "read_only": False},
+        {"step": "version", "command": [tool, "version"], "chdir": install_dir, "source": _DOC_CLI, "read_only": True},
+        {"step": "login_status", "command": [tool, "login", "status"], "chdir": install_dir, "source": _DOC_CLI,
+         "read_only": True},
+        {"step": "login", "command": [tool, "login", "prompt"], "chdir": install_dir,
+         "source": _DOC_INSTALL + ", answers on stdin", "read_only": False},
+        {"step": "uninstall", "command": [_text(windows.get("uninstaller")) or UNINSTALLER_EXE]
+         + uninstall_arguments(_flag(remove_credentials)).split(" "), "chdir": "", "source": _DOC_INSTALL,
+         "read_only": False},
+    ]
