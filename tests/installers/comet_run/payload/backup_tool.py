@@ -45,6 +45,54 @@ LOGIN_STATUS = {
 HTTP_TIMEOUT = 15
 
 
+# The questions of the seed's documented Linux activation (seed 000, "Linux": the .run's "First time setup - please
+# answer the following questions:"), in this order; `login prompt` asks the same. Answers that do not fit them (out
+# of order, or more than asked) are refused before any device is registered, so the role's stdin is tested against
+# the documented sequence rather than against the collection's own assumption.
+QUESTIONS = ("Username", "Password", "Server URL", "Device name")
+SEQUENCE_HELP = ("the answers, one per line on stdin, are in this order: Username, Password, Server URL (blank for the "
+                 "default), Device name (blank for the default)")
+EXIT_BAD_ANSWERS = 2
+
+
+class AnswerError(Exception):
+    """An answer that does not fit its question. The message never quotes an answer (it may be a misplaced
+    password)."""
+
+
+def _looks_like_url(value):
+    return "://" in value or value.lower().startswith(("http:", "https:"))
+
+
+def check_answer(question, value):
+    """Refuse (AnswerError) an answer that does not fit ``question``; None is the end of input."""
+    value = value.strip() if isinstance(value, str) else value
+    if question in ("Username", "Password") and not value:
+        raise AnswerError("%s: no answer (end of input or an empty line)" % question)
+    if question in ("Username", "Device name") and value and _looks_like_url(value):
+        raise AnswerError("%s: the answer is a URL (are the answers out of order?)" % question)
+    if question == "Server URL" and value:
+        parsed = urllib.parse.urlsplit(value)
+        if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+            raise AnswerError("Server URL: the answer is not an http:// or https:// URL (are the answers out of order?)")
+    return value
+
+
+def check_no_more_answers():
+    """After the last question: refuse more answers (trailing empty lines are fine). Piped input only: a terminal
+    would wait for them."""
+    if sys.stdin.isatty():
+        return
+    extra = [line for line in sys.stdin.read().splitlines() if line.strip()]
+    if extra:
+        raise AnswerError("%d more answer(s) after the last question (Device name)" % len(extra))
+
+
+def refuse_answers(out, exc):
+    out.error("ERROR: Unexpected answers: %s; %s." % (exc, SEQUENCE_HELP))
+    return EXIT_BAD_ANSWERS
+
+
 class LoginError(Exception):
     """The server refused, or could not be reached. The message never holds a password."""
 
@@ -278,21 +326,20 @@ def ask(out, prompt, secret=False):
 
 # ---------------------------------------------------------------------------------------------------- login
 def interactive_login(out, meta, default_server, first_install):
-    """Ask the seed's questions in order, log in, register. Returns the new config or raises LoginError."""
-    username = ask(out, "Username: ")
-    if not username:
-        raise LoginError("no username given")
+    """Ask the seed's questions in order, log in, register. Returns the new config or raises LoginError, or
+    AnswerError (answers that do not fit the questions: nothing registered)."""
+    username = check_answer("Username", ask(out, "Username: "))
     password = ask(out, "Password: ", secret=True)
-    if not password:
-        raise LoginError("no password given")
-    server = ask(out, "Server URL (%s): " % default_server)
+    check_answer("Password", password)
+    server = check_answer("Server URL", ask(out, "Server URL (%s): " % default_server))
     server = normalize_server(server or default_server)
     out.line("Logging in...")
     session_key = session_start(server, username, password)
     del password
     default_name = short_hostname()
-    name = ask(out, "Device name (%s): " % default_name) if first_install else None
+    name = check_answer("Device name", ask(out, "Device name (%s): " % default_name)) if first_install else None
     name = (name or "").strip() or default_name
+    check_no_more_answers()
     out.line("Registering this device...")
     dev_id = device_id()
     register_device(server, username, session_key, dev_id, name, meta["version"])
@@ -330,20 +377,24 @@ def cmd_login(args, meta):
         out = Output()
         previous = load_config() or {}
         default_server = previous.get("Server") or os.environ.get("OVERRIDE_INSTALL_SERVER") or meta["default_server"]
-        # `login prompt` reads: username, password, server URL (blank = current), optional device name
-        username = ask_plain("Username: ")
-        password = ask_plain("Password: ", secret=True)
-        server = ask_plain("Server URL (%s): " % default_server)
-        name = ask_plain("")
-        if not username or not password:
-            out.error("ERROR: Login failed: username and password are required on stdin")
-            return 1
+        default_name = previous.get("FriendlyName") or short_hostname()
+        # `login prompt` asks the questions of the seed's Linux activation, in their order: username, password,
+        # server URL (blank = current), device name (blank = current); anything else is refused before any login
+        try:
+            username = check_answer("Username", ask_plain("Username: "))
+            password = ask_plain("Password: ", secret=True)
+            check_answer("Password", password)
+            server = check_answer("Server URL", ask_plain("Server URL (%s): " % default_server))
+            name = check_answer("Device name", ask_plain("Device name (%s): " % default_name))
+            check_no_more_answers()
+        except AnswerError as exc:
+            return refuse_answers(out, exc)
         server = normalize_server(server or default_server)
         try:
             session_key = session_start(server, username, password)
             del password
             dev_id = previous.get("DeviceID") or device_id()
-            name = (name or "").strip() or previous.get("FriendlyName") or short_hostname()
+            name = (name or "").strip() or default_name
             register_device(server, username, session_key, dev_id, name, meta["version"])
         except LoginError as exc:
             out.error("ERROR: Login failed: %s" % exc)
@@ -517,6 +568,8 @@ def cmd_install(args, meta):
     out.line("First time setup - please answer the following questions:")
     try:
         config = interactive_login(out, meta, default_server, first_install=True)
+    except AnswerError as exc:
+        return refuse_answers(out, exc)
     except LoginError as exc:
         out.error("ERROR: Login failed: %s" % exc)
         return 1
@@ -531,7 +584,7 @@ USAGE = """Usage: backup-tool COMMAND
   version                       print the client version
   info device-id                print this device's ID
   login status                  print the login status (asks the server)
-  login prompt                  log in with username, password, server URL (one per line on stdin)
+  login prompt                  log in with username, password, server URL, device name (one per line on stdin)
   login disconnect              forget the stored login
   cmd -ValidateConfig=false -Action=delegate-server   run the background service (foreground)
 """
