@@ -61,7 +61,7 @@ def test_the_table_holds_each_code_once_with_its_windows_name():
     assert sorted(ec.UNINSTALL_SUCCESS) == [0, 1605, 1614, 1641, 3010]
     for code in ec.INSTALLER_SUCCESS + ec.UNINSTALL_SUCCESS + ec.RETRY_CODES:
         assert code in ec.TABLE
-    assert len(set(name for name, _ in ec.TABLE.values())) == len(ec.TABLE)
+    assert len(set(name for name, dummy in ec.TABLE.values())) == len(ec.TABLE)
 
 
 def test_comet_windows_and_crashplan_read_the_table():
