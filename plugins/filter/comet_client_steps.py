@@ -12,6 +12,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client_steps as steps
+from ansible_collections.unil.backup.plugins.module_utils import _comet_url
 
 
 def _text(value):
@@ -24,6 +25,10 @@ def _list(value, name):
     if isinstance(value, (list, tuple)):
         return [int(v) for v in value]
     raise AnsibleFilterError("%s: expected_rcs must be a list of exit codes" % name)
+
+
+def comet_server_origin(url):
+    return _comet_url.origin(url)
 
 
 def comet_client_facts_missing(facts):
@@ -116,6 +121,7 @@ def comet_client_full_disk_access(installed, host="", identifier="", profile_pat
 class FilterModule(object):
     def filters(self):
         return {
+            "comet_server_origin": comet_server_origin,
             "comet_client_facts_missing": comet_client_facts_missing,
             "comet_client_disconnect_result": comet_client_disconnect_result,
             "comet_client_final_check": comet_client_final_check,

@@ -6,32 +6,11 @@ and _role_results.py (unit-tested there), the same functions scripts/validate_in
 
 from __future__ import annotations
 
-import os
-
-import yaml
-
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_fleet, _role_checks, _role_results
-
-_ROLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles")
-_KNOWN = {}
-
-
-def _known_variables(role):
-    """The options of the role's entry points (meta/argument_specs.yml, shipped with the collection)."""
-    if role not in _KNOWN:
-        known = set()
-        try:
-            with open(os.path.join(_ROLES_DIR, role, "meta", "argument_specs.yml"), encoding="utf-8") as handle:
-                specs = (yaml.safe_load(handle) or {}).get("argument_specs") or {}
-            for entry in specs.values():
-                known.update(((entry or {}).get("options") or {}).keys())
-        except (OSError, yaml.YAMLError):
-            known = None  # without the specification, no name is called unknown
-        _KNOWN[role] = known
-    return _KNOWN[role]
+from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import known_variables
 
 
 def role_problems(variables, role, warn_unknown=True, os_name=None, check_device=False, check_mode=False, device_name=None):
@@ -47,7 +26,7 @@ def role_problems(variables, role, warn_unknown=True, os_name=None, check_device
         problems = _role_checks.role_problems(str(role), variables, **context)
     except (TypeError, ValueError) as exc:
         raise AnsibleFilterError("role_problems: %s" % exc)
-    known = _known_variables(str(role)) if warn_unknown else None
+    known = known_variables(str(role)) if warn_unknown else None
     if known:
         for unknown in _role_checks.unknown_variables(str(role), variables.keys(), known):
             Display().warning(unknown["text"])

@@ -110,3 +110,14 @@ def url_problem(value, option="server_url"):
     except CometInputError as exc:
         return exc.message
     return ""
+
+
+def origin(value):
+    """scheme://host[:port]/ of a usable Comet Server URL, what a host may be told (no path, never credentials);
+    '' when ``value`` is not a usable URL (the role's check then says why, before any change)."""
+    try:
+        normalised = server_url(value)
+    except CometInputError:
+        return ""
+    scheme, rest = normalised.split("://", 1)
+    return "%s://%s/" % (scheme, rest.split("/", 1)[0])

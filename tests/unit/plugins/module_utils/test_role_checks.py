@@ -15,6 +15,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.unil.backup.plugins.filter import role_checks as filters
 from ansible_collections.unil.backup.plugins.module_utils import _role_checks as rc
 from ansible_collections.unil.backup.plugins.module_utils import _role_results as rr
+from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import known_variables
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
@@ -51,7 +52,7 @@ def test_the_defaults_pass(role):
 
 @pytest.mark.parametrize("role", rc.ROLES)
 def test_every_default_is_a_known_variable(role):
-    known = filters._known_variables(role)  # pylint: disable=protected-access
+    known = known_variables(role)
     assert known and rc.unknown_variables(role, defaults(role).keys(), known) == []
 
 
@@ -188,7 +189,7 @@ def test_texts_name_the_variable():
 
 
 def test_unknown_variables_name_the_closest_known_one():
-    known = filters._known_variables("comet_config")  # pylint: disable=protected-access
+    known = known_variables("comet_config")
     got = rc.unknown_variables("comet_config", ["comet_config_folder", "comet_config_result", "comet_config_colour",
                                                 "comet_config_folders", "comet_client_username"], known)
     assert [p["var"] for p in got] == ["comet_config_colour", "comet_config_folder"]
@@ -196,7 +197,7 @@ def test_unknown_variables_name_the_closest_known_one():
     assert got[1]["text"] == ("comet_config_folder is not a variable of unil.backup.comet_config (ignored); did you mean "
                               "comet_config_folders?")
     assert rc.unknown_variables("fleet_report", ["fleet_report_hosts", "fleet_report_summary"],
-                                filters._known_variables("fleet_report")) == []  # pylint: disable=protected-access
+                                known_variables("fleet_report")) == []
 
 
 def test_the_filter_warns_about_unknown_variables(monkeypatch):

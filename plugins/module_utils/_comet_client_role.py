@@ -1,0 +1,81 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""PRIVATE to the unil.backup collection: role comet_client's decision for one host, in one step.
+
+From the role's variables as they are (secrets reduced to booleans, never returned), the host's facts and its probe
+(module host_info): the variables checked, the version to install, the plan, the refusal, and the role's facts. Called
+by the action plugin unil.backup.comet_client_decide (one controller task per host, what a converged host runs besides
+its probe); the rules themselves are in _comet_client.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+
+
+def settings(variables, facts, installer_file_exists=True):
+    """The role's variables checked and resolved (role_settings), with ``target`` and ``ask_server_version``."""
+    resolved = cc.role_settings(cc.role_inputs(variables, facts, installer_file_exists))
+    resolved["target"], resolved["ask_server_version"] = cc.target_version(
+        resolved, variables.get("state", "present"), variables.get("version") or "")
+    return resolved
+
+
+def identity(probe):
+    """What the Comet device ID is derived from, compared across the batch before an installation (imaged machines)."""
+    found = dict(probe.get("identity") or {})
+    found["device_id"] = (probe.get("comet") or {}).get("device_id", "")
+    return found
+
+
+def public_facts(probe):
+    """The role's public facts from its latest read of the host (also set again after a change, tasks/facts.yml)."""
+    comet = probe.get("comet") or {}
+    return {
+        "comet_client_host_info": probe,
+        "comet_client_installed": comet.get("installed"),
+        "comet_client_installed_version": comet.get("version"),
+        "comet_client_device_id": comet.get("device_id"),
+        "comet_client_login_status": comet.get("login"),
+        "comet_client_identity": identity(probe),
+        # a Pulse Secure / Ivanti connection up (host_info vpn): role comet_config defers the first backup
+        "comet_client_vpn_connected": bool((probe.get("vpn") or {}).get("connected")),
+    }
+
+
+def decide(host, variables, facts, probe, options, server_version=None, installer_file_exists=True):
+    """Role comet_client's decision for ``host``. ``variables``: the role's variables without prefix (the
+    comet_client_settings filter's input); ``facts``: ansible_facts; ``probe``: host_info's result. ``options``:
+    unit_text, unit_enabled, allow_downgrade, login_repair, require_login, allow_shared. ``server_version``: a
+    callable(settings) -> version, asked only when the version to install is not known otherwise.
+
+    Returns {failed, msg, facts}: ``msg`` names every problem (the variables first, else the plan's refusal);
+    ``facts`` are the role's facts, also when it failed (what was read stays readable)."""
+    state = variables.get("state", "present")
+    resolved = settings(variables, facts, installer_file_exists)
+    out = dict(public_facts(probe))
+    out.update(_comet_client_settings=resolved, _comet_client_allow_shared=bool(options.get("allow_shared")),
+               comet_client_reboot_required=False)
+    if resolved["errors"]:
+        return {"failed": True, "msg": "unil.backup.comet_client: %s" % " ".join(resolved["errors"]), "facts": out}
+    target = resolved["target"]
+    if resolved["ask_server_version"]:
+        if server_version is None:
+            return {"failed": True, "facts": out,
+                    "msg": "unil.backup.comet_client: the version to install must be asked of the Comet Server"}
+        target = server_version(resolved)
+    unit_text = str(options.get("unit_text") or "")
+    unit_sha256 = hashlib.sha256(unit_text.encode("utf-8")).hexdigest() if resolved["os"] == "linux" and unit_text else ""
+    credentials = bool(variables.get("username")) and bool(variables.get("password"))
+    plan = cc.plan(probe, str(target or ""), unit_sha256, bool(options.get("unit_enabled", True)),
+                   bool(options.get("allow_downgrade")), bool(options.get("login_repair", True)) and credentials, state,
+                   credentials, bool(options.get("require_login")), tuple(resolved["services"]))
+    plan["password_login"] = cc.password_login(plan, resolved["os"], state)
+    out["_comet_client_plan"] = plan
+    refusals = cc.refusals(host, plan)
+    if refusals:
+        return {"failed": True, "msg": "unil.backup.comet_client: %s" % " ".join(refusals), "facts": out}
+    return {"failed": False, "msg": "", "facts": out}

@@ -1,0 +1,36 @@
+# Copyright (c) 2026, UNIL
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""PRIVATE to the unil.backup collection: a role's variables as one host sees them, for the controller-side checks
+(action plugins role_check, crashplan_removal_decide; filter role_problems), on public ansible-core API."""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+_ROLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles")
+_KNOWN = {}
+
+
+def role_variables(templar, task_vars, prefix):
+    """{name: value} of every variable of ``task_vars`` whose name starts with ``prefix``, templated in the host's
+    context (what the lookups varnames + vars return). ``templar``: the action's own (ActionBase._templar)."""
+    return dict((name, templar.template(task_vars[name])) for name in sorted(task_vars) if name.startswith(prefix))
+
+
+def known_variables(role):
+    """The options of the role's entry points (meta/argument_specs.yml, shipped with the collection); None when the
+    specification cannot be read (then no name is called unknown)."""
+    if role not in _KNOWN:
+        known = set()
+        try:
+            with open(os.path.join(_ROLES_DIR, role, "meta", "argument_specs.yml"), encoding="utf-8") as handle:
+                specs = (yaml.safe_load(handle) or {}).get("argument_specs") or {}
+            for entry in specs.values():
+                known.update(((entry or {}).get("options") or {}).keys())
+        except (OSError, yaml.YAMLError):
+            known = None
+        _KNOWN[role] = known
+    return _KNOWN[role]
