@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _comet_windows
 
 
 def settings(variables, facts, installer_file_exists=True):
@@ -76,6 +77,22 @@ def decide(host, variables, facts, probe, options, server_version=None, installe
     plan["password_login"] = cc.password_login(plan, resolved["os"], state)
     out["_comet_client_plan"] = plan
     refusals = cc.refusals(host, plan)
+    if resolved["os"] == "windows" and plan["action"] != "none":
+        # the installer for this Windows's architecture (the 32-bit client on a 32-bit Windows), refused here when the
+        # source has none - before anything changes, the clones' new identity included
+        choice = windows_installer(host, variables, resolved, probe, plan["target"])
+        out["_comet_client_windows_installer_choice"] = choice
+        if choice["refusal"]:
+            refusals.append(choice["refusal"])
     if refusals:
         return {"failed": True, "msg": "unil.backup.comet_client: %s" % " ".join(refusals), "facts": out}
     return {"failed": False, "msg": "", "facts": out}
+
+
+def windows_installer(host, variables, resolved, probe, target):
+    """_comet_windows.installer_for_host for this host, from the role's variables (windows_x86_installer_*)."""
+    x86 = dict((key, variables.get("windows_x86_installer_" + key) or "") for key in ("variant", "file", "url", "sha256"))
+    return _comet_windows.installer_for_host(
+        probe, host, resolved["source"], resolved["variant"], resolved["installer_name"],
+        variables.get("installer_file") or "", variables.get("installer_url") or "", variables.get("installer_sha256") or "",
+        target, x86=x86)

@@ -1,7 +1,7 @@
 # Copyright (c) 2026, UNIL
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Role unil.backup.comet_client's Windows change step (tasks/windows_present.yml) run by ansible-playbook on the local
+"""Role unil.backup.comet_client's decision (action comet_client_decide) and Windows change step (tasks/windows_present.yml) run by ansible-playbook on the local
 connection, up to what the controller does (no Windows host here): a 32-bit Windows whose installer source has no
 32-bit installer is refused before the installer is fetched or anything runs on the host; with
 comet_client_windows_x86_installer_file the 32-bit installer is the one fetched (the role's own installer variables
@@ -18,18 +18,32 @@ PLAY = """
   hosts: localhost
   gather_facts: false
   tasks:
-    - name: What tasks/main.yml decided before (settings, plan, the probe of a Windows without the client)
+    - name: The facts and the probe of a Windows without the client (what tasks/main.yml reads first)
       ansible.builtin.set_fact:
-        _comet_client_settings: {os: windows, source: file, variant: windows-x86_64-zip,
-                                 installer_name: "{{ comet_client_installer_file | basename }}",
-                                 server: "https://comet.example.org/", services: [backup.delegate, backup.elevator]}
-        _comet_client_plan: {action: install, target: "24.6.0", changes: [install], login: false, password_login: false}
+        ansible_facts: {system: Win32NT, os_family: Windows, architecture: ARCH, distribution: Microsoft Windows 10,
+                        distribution_version: "10.0"}
         _comet_client_probe:
           comet: {installed: false, version: "", device_id: "", login: {code: -1, text: Not installed, logged_in: false}}
           services: {}
           unit: {exists: false}
           probed: {backup_tool: ""}
           windows: {architecture: "ARCH", install_dir: "", product_id: backup-tool, uninstaller: ""}
+    - name: The role's decision (tasks/main.yml), which refuses a 32-bit Windows without a 32-bit installer
+      unil.backup.comet_client_decide:
+        variables:
+          state: present
+          server_url: https://comet.example.org/
+          brand: Comet_Backup
+          username: alice
+          password: secret
+          admin_username: ""
+          admin_password: ""
+          linux_install_dir: /opt/CometBackup
+          linux_service_name: comet-backup
+          installer_source: file
+          installer_file: "{{ comet_client_installer_file }}"
+          windows_x86_installer_file: "{{ comet_client_windows_x86_installer_file }}"
+        probe: "{{ _comet_client_probe }}"
     - name: The change step
       ansible.builtin.include_role:
         name: unil.backup.comet_client

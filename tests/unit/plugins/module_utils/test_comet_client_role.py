@@ -94,3 +94,22 @@ def test_the_origin_a_host_is_told_has_no_credentials_nor_path():
     assert _comet_url.origin("HTTPS://Comet.example.ch:8443/prefix/") == "https://Comet.example.ch:8443/"
     assert _comet_url.origin("https://user:pw@comet.example.ch/") == ""
     assert _comet_url.origin("not a url") == ""
+
+
+WINDOWS = {"system": "Win32NT", "os_family": "Windows", "architecture": "32-bit", "distribution": "Microsoft Windows 10",
+           "distribution_version": "10.0"}
+
+
+def test_a_32bit_windows_without_a_32bit_installer_is_refused_before_any_change():
+    host_probe = dict(probe(installed=False), windows={"architecture": "x86"})
+    variables = dict(VARIABLES, installer_source="file", installer_file="", version="24.6.0",
+                     installer_url="https://dl.example/Comet_Backup_UNIL-24.6.0.zip", installer_sha256="a" * 64)
+    variables["installer_source"] = "url"
+    got = role.decide("pc32", variables, WINDOWS, host_probe, OPTIONS)
+    assert got["failed"] and "pc32 runs 32-bit Windows" in got["msg"]
+    assert got["facts"]["_comet_client_windows_installer_choice"]["x86"] is True
+    x86 = dict(variables, windows_x86_installer_url="https://dl.example/Comet_Backup_UNIL-24.6.0-x86.zip",
+               windows_x86_installer_sha256="b" * 64)
+    got = role.decide("pc32", x86, WINDOWS, host_probe, OPTIONS)
+    assert not got["failed"], got["msg"]
+    assert got["facts"]["_comet_client_windows_installer_choice"]["url"].endswith("-x86.zip")
