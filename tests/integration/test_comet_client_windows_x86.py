@@ -1,7 +1,8 @@
 # Copyright (c) 2026, UNIL
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Role unil.backup.comet_client's decision (action comet_client_decide) and Windows change step (tasks/windows_present.yml) run by ansible-playbook on the local
+"""Role unil.backup.comet_client's decision (action comet_client_decide) and Windows change step
+(tasks/windows_present.yml) run by ansible-playbook on the local
 connection, up to what the controller does (no Windows host here): a 32-bit Windows whose installer source has no
 32-bit installer is refused before the installer is fetched or anything runs on the host; with
 comet_client_windows_x86_installer_file the 32-bit installer is the one fetched (the role's own installer variables
