@@ -28,6 +28,7 @@ from html import escape
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import int_or_zero
 from ansible_collections.unil.backup.plugins.module_utils._comet_known_problems import job_logs_text
+from ansible_collections.unil.backup.plugins.module_utils import _comet_fleet_migration as migration_rules
 
 DAY = 86400
 
@@ -154,6 +155,9 @@ background:#78909c}
 code{font-size:12px;background:#f1f3f5;padding:0 3px;word-break:break-all}
 #filter{font:inherit;padding:4px 8px;width:320px;max-width:100%;margin:0 8px 8px 0}
 tr[hidden]{display:none}
+#migration-stuck td:last-child{min-width:20em}
+.dept-runs{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:8px 16px}
+.dept-runs h3{font-size:14px;margin:6px 0 2px}
 @media print{#filter,#shown{display:none}th{position:static}body{background:#fff}}
 """
 
@@ -594,6 +598,130 @@ def bar_chart(chart_id, title, rows, keys, colors, labels, unit):
     return "".join(out) + _legend([(labels.get(k, k), colors.get(k, OTHER_COLOR)) for k in keys])
 
 
+def column_chart(chart_id, title, columns, keys, colors, labels, unit, axis, size=(1000, 260), legend=True):
+    """Vertical stacked columns: ``columns`` [(name, {key: count})] left to right, ``keys`` in stacking order, as
+    inline SVG (and its legend, unless ``legend`` is false); ``axis``: the text under the columns; ``size``: the
+    drawing's (width, height)."""
+    width, height = size
+    columns = list(columns)
+    sums = [sum(counts.get(k, 0) for k in keys) for dummy, counts in columns]
+    if not columns or not any(sums):
+        return '<p class="note">Nothing to draw.</p>'
+    left, right, top, bottom = 48, 10, 14, 46
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = 4 * _nice_max(max(sums) / 4.0)
+    slot = plot_w / float(len(columns))
+    bar_w = max(1.0, min(slot * 0.72, 90.0))
+    out = ['<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title">' % (width, height, e(chart_id)),
+           '<title id="%s-title">%s</title>' % (e(chart_id), e(title))]
+    for i in range(5):
+        y = top + plot_h - plot_h * i / 4.0
+        out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#dde1e6"/>' % (left, width - right, y, y))
+        out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (left - 6, y + 4, e("%g" % (top_value * i / 4.0))))
+    every = max(1, int(len(columns) / 12.0 + 0.999))
+    for i, (name, counts) in enumerate(columns):
+        x = left + i * slot + (slot - bar_w) / 2.0
+        y = top + plot_h
+        for key in keys:
+            n = counts.get(key, 0)
+            if not n:
+                continue
+            h = plot_h * n / float(top_value)
+            y -= h
+            out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>' % (
+                x, y, bar_w, h, e(colors.get(key, OTHER_COLOR)), e("%s: %s %d %s" % (name, labels.get(key, key), n, unit))))
+        if len(columns) <= 35:
+            out.append('<text x="%.1f" y="%.1f" text-anchor="middle">%d</text>' % (x + bar_w / 2.0, y - 3, sums[i]))
+        if i % every == 0 or i == len(columns) - 1:
+            out.append('<text x="%.1f" y="%d" text-anchor="middle"><title>%s</title>%s</text>' % (
+                x + bar_w / 2.0, height - bottom + 16, e(name), e(_short(name, 16))))
+    out.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#555"/>' % (left, width - right, top + plot_h, top + plot_h))
+    out.append('<text x="%d" y="%d" text-anchor="middle">%s</text>' % (left + plot_w // 2, height - 6, e(axis)))
+    out.append("</svg>")
+    return "".join(out) + (_legend([(labels.get(k, k), colors.get(k, OTHER_COLOR)) for k in keys]) if legend else "")
+
+
+def _run_name(run):
+    """A run's column name: its day and time (UTC), and the playbook when it is not site."""
+    when = str(run.get("time") or "")[:16].replace("T", " ")
+    return when + ("" if run.get("playbook") in (None, "", "site") else " " + str(run["playbook"]))
+
+
+def migration_html(section):
+    """The migration section of the page (a <section>), from the fleet report's ``migration``."""
+    stages = list(section.get("stages") or migration_rules.STAGES)
+    labels = dict(migration_rules.STAGE_LABEL, **(section.get("stage_labels") or {}))
+    colors = migration_rules.STAGE_COLOR
+    runs = section.get("per_run") or []
+    by_dept = section.get("by_department") or {}
+    out = ['<section id="migration"><h2>Migration from CrashPlan to Comet Backup</h2>\n']
+    out.append('<p class="note">From the migration history%s: %d run(s), %d machine(s), the stage of each from its '
+               "latest record%s. Stages: %s.</p>\n" % (
+                   (" " + "<code>%s</code>" % e(section["history_path"])) if section.get("history_path") else "",
+                   int_or_zero(section.get("runs")), int_or_zero(section.get("hosts")),
+                   ("; %d line(s) of the history were not records and were skipped" % int_or_zero(section["skipped_lines"]))
+                   if int_or_zero(section.get("skipped_lines")) else "",
+                   e("; ".join(labels.get(k, k) for k in stages))))
+    if not section.get("hosts"):
+        out.append('<p id="migration-empty">No machine in the migration history yet%s.</p>\n' % (
+            "" if section.get("history_found", True) else " (the file does not exist: no run has written it)"))
+        out.append("</section>\n")
+        return "".join(out)
+    total = section.get("totals") or {}
+    out.append('<ul class="cards">%s</ul>\n' % "".join(
+        '<li class="card" id="migration-count-%s"><b>%d</b><span>%s</span></li>' % (
+            e(k), int_or_zero(total.get(k)), e(labels.get(k, k))) for k in stages))
+    out.append("<h3>Machines per stage now, per department</h3>\n")
+    out.append('<table id="migration-departments"><thead><tr><th scope="col">Department</th>%s'
+               '<th scope="col" class="num">Machines</th></tr></thead><tbody>\n' % "".join(
+                   '<th scope="col" class="num">%s</th>' % e(labels.get(k, k)) for k in stages))
+    for name in sorted(by_dept):
+        row = by_dept[name]
+        out.append("<tr><td>%s</td>%s<td class=\"num\">%d</td></tr>\n" % (e(name), "".join(
+            '<td class="num">%d</td>' % int_or_zero(row.get(k)) for k in stages), sum(int_or_zero(v) for v in row.values())))
+    out.append("</tbody></table>\n")
+    out.append("<h3>Machines per stage over the runs, whole fleet</h3>\n")
+    out.append('<p class="note">Each column is one run (its UTC start); it counts the machines that run recorded, by '
+               "the stage it left them in.</p>")
+    out.append(column_chart("migration-runs", "Machines per stage over the runs", [
+        (_run_name(r), r.get("totals") or {}) for r in runs], stages, colors, labels, "machine(s)", "run (UTC)"))
+    shown = sorted(by_dept, key=lambda d: (-sum(by_dept[d].values()), d))[:CHART_MAX_ROWS]
+    out.append('<h3>Per department over the runs</h3><div class="dept-runs">')
+    for i, name in enumerate(shown):
+        out.append("<div><h3>%s</h3>%s</div>" % (e(name), column_chart(
+            "migration-runs-%d" % i, "Machines of %s per stage over the runs" % name,
+            [(_run_name(r), (r.get("by_department") or {}).get(name) or {}) for r in runs], stages, colors, labels,
+            "machine(s)", "run", size=(500, 200), legend=False)))
+    out.append("</div>")
+    if len(by_dept) > len(shown):
+        out.append('<p class="note">%d more department(s) in the table above.</p>' % (len(by_dept) - len(shown)))
+    stuck = section.get("stuck") or []
+    out.append("<h3>Machines stuck longest (%d not done, the %d longest in their stage)</h3>\n" % (
+        int_or_zero(section.get("stuck_total")), len(stuck)))
+    if stuck:
+        heads = ("Machine", "Department", "Account", "Stage", "Reason", "Since", "Days", "Runs", "Device on the server",
+                 "Fix")
+        out.append('<table id="migration-stuck"><thead><tr>%s</tr></thead><tbody>\n' % "".join(
+            '<th scope="col">%s</th>' % e(h) for h in heads))
+        for m in stuck:
+            dev = m.get("device") or {}
+            device_cell = ("%s (%s)%s" % (e(dev.get("name")), e(dev.get("status")),
+                                          (": " + e(", ".join(dev.get("findings") or []))) if dev.get("findings") else "")
+                           if dev else "not found")
+            out.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s%s</td><td class=\"num\">%s</td>"
+                       "<td class=\"num\">%d</td><td>%s</td><td>%s</td></tr>\n" % (
+                           e(m.get("host")), e(m.get("department")), e(m.get("account")),
+                           e(labels.get(m.get("stage"), m.get("stage"))), e(m.get("reason_text") or ""),
+                           e(str(m.get("since") or "")[:10]), " (since the oldest run)" if m.get("since_first_run") else "",
+                           e("" if m.get("days_in_stage") is None else m["days_in_stage"]),
+                           int_or_zero(m.get("runs_in_stage")), device_cell, e(m.get("fix"))))
+        out.append("</tbody></table>\n")
+    else:
+        out.append('<p id="migration-done">Every machine is done: CrashPlan removed (or none to remove).</p>\n')
+    out.append("</section>\n")
+    return "".join(out)
+
+
 def department_stats(report, departments=None):
     """{department: {"accounts", "devices", "states": {state: n}, "jobs": {label: n}, "action": n}}."""
     stats = {}
@@ -717,6 +845,9 @@ def render_html(report, departments=None, title="Comet Backup fleet report"):
                          "device(s)"))
     out.append(more)
     out.append("</section>\n")
+
+    if isinstance(report.get("migration"), dict):
+        out.append(migration_html(report["migration"]))
 
     # Table of what needs action
     out.append('<section id="action"><h2>Devices and accounts that need action (%d)</h2>\n' % len(rows))

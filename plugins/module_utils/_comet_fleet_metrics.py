@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from ansible_collections.unil.backup.plugins.module_utils._comet_fleet import int_or_zero
 
 PREFIX = "unil_backup_fleet_"
@@ -76,22 +78,37 @@ def _number(value):
     return repr(float(value))
 
 
-class _Families(object):
-    """Samples per metric, written in METRICS order with their HELP and TYPE once each."""
+# The migration section (the report's ``migration``, with the module's history_path): its own prefix.
+MIGRATION_PREFIX = "unil_backup_migration_"
+MIGRATION_METRICS = (
+    ("hosts", "Machines per department and migration stage now, from the latest record of each host in the migration "
+              "history (stages: not_started, client_installed, settings_applied, waiting_for_backup, "
+              "crashplan_removed, failed, unreachable)."),
+    ("stuck_hosts", "Machines of the department not done with the migration (CrashPlan not removed)."),
+    ("oldest_stage_since_timestamp_seconds",
+     "Since when the department's longest stuck machine (not done) has been in its stage (Unix seconds)."),
+    ("runs", "Runs in the migration history."),
+    ("history_skipped_lines", "Lines of the migration history that were not records (a torn last line)."),
+)
 
-    def __init__(self):
-        self.samples = dict((name, []) for name, dummy in METRICS)
+
+class _Families(object):
+    """Samples per metric, written in the order of ``metrics`` with their HELP and TYPE once each."""
+
+    def __init__(self, metrics=METRICS, prefix=PREFIX):
+        self.metrics, self.prefix = metrics, prefix
+        self.samples = dict((name, []) for name, dummy in metrics)
 
     def add(self, name, labels, value):
         self.samples[name].append((tuple(labels), value))
 
     def text(self):
         out = []
-        for name, help_text in METRICS:
+        for name, help_text in self.metrics:
             samples = self.samples[name]
             if not samples:
                 continue
-            full = PREFIX + name
+            full = self.prefix + name
             out.append("# HELP %s %s" % (full, escape_help(help_text)))
             out.append("# TYPE %s gauge" % full)
             for labels, value in samples:
@@ -201,4 +218,43 @@ def render_textfile(report, departments=None):
             families.add("department_last_job_status", labels + (("status", label),), count)
         for code in codes:
             families.add("department_findings", labels + (("code", code),), agg["findings"].get(code, 0))
+    if isinstance(report.get("migration"), dict):
+        return families.text() + migration_textfile(report["migration"])
     return families.text()
+
+
+def migration_textfile(section):
+    """The gauges of the migration section: a sample per department and stage (every stage, 0 included), the stuck
+    machines per department, the runs and the skipped lines."""
+    families = _Families(MIGRATION_METRICS, MIGRATION_PREFIX)
+    stages = list(section.get("stages") or ())
+    by_dept = section.get("by_department") or {}
+    done = ("crashplan_removed",)
+    oldest = {}
+    for entry in section.get("machines") or section.get("stuck") or []:
+        if entry.get("stage") in done:
+            continue
+        since = _epoch(entry.get("since"))
+        dept = entry.get("department")
+        if since is not None and (dept not in oldest or since < oldest[dept]):
+            oldest[dept] = since
+    for dept in sorted(by_dept, key=str):
+        row = by_dept[dept] or {}
+        for stage in stages or sorted(row):
+            families.add("hosts", (("department", dept), ("stage", stage)), int_or_zero(row.get(stage)))
+        families.add("stuck_hosts", (("department", dept),),
+                     sum(int_or_zero(n) for stage, n in row.items() if stage not in done))
+        if dept in oldest:
+            families.add("oldest_stage_since_timestamp_seconds", (("department", dept),), oldest[dept])
+    families.add("runs", (), int_or_zero(section.get("runs")))
+    families.add("history_skipped_lines", (), int_or_zero(section.get("skipped_lines")))
+    return families.text()
+
+
+def _epoch(text):
+    """Unix seconds of a UTC ISO 8601 time with Z (the history's), None otherwise."""
+    try:
+        moment = datetime.datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+    return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())

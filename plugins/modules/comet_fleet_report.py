@@ -180,6 +180,18 @@ options:
     type: float
     default: 3.0
     version_added: 0.4.0
+  history_path:
+    description:
+      - The migration history on the controller (the JSON Lines file the playbooks C(unil.backup.site) and
+        C(unil.backup.remove_crashplan) append to, C(unil_backup_history_path)). When set, the result gets
+        C(migration) - per department the machines per stage now (from the latest record of each host) and per run,
+        each machine's path through the stages, and the machines stuck longest with their reason and the fix, linked
+        to their device on the server (the host's account, the device named as the host).
+      - A file that does not exist yet gives an empty section; lines that are not records (a torn last line) are
+        skipped and counted (C(migration.skipped_lines)).
+      - Not set (the default) means no migration section.
+    type: path
+    version_added: 0.4.0
 notes:
   - The client version of an online device is the one it reports live, else the one stored in its profile.
   - A running job started before the window is seen only through the Protected Item's C(Statistics).
@@ -408,6 +420,23 @@ summary:
     id)."
   returned: success
   type: dict
+migration:
+  description: "With O(history_path), the migration section - C(stages) (V(not_started), V(client_installed),
+    V(settings_applied), V(waiting_for_backup), V(crashplan_removed), V(failed), V(unreachable); each groups codes of
+    the run's summary: C(crashplan_kept) is V(settings_applied), the first backup's stages are
+    V(waiting_for_backup), C(settings_applied_no_crashplan) - nothing to remove - is V(crashplan_removed)),
+    C(stage_labels), C(history_path), C(history_found), C(records), C(skipped_lines), C(runs), C(hosts),
+    C(by_department) ({department: {stage: machines}} now, from the latest record of each host; V((none)) for a host
+    without a C(dept_*) group), C(totals), C(per_run) (each run in order - C(run_id), C(playbook), C(time),
+    C(hosts), C(by_department), C(totals)), C(machines) (each host - C(host), C(department), C(account), C(stage),
+    C(code), C(reason), C(reason_text), C(last_stage) (an unreachable or failed host's stage before), C(since),
+    C(since_run_id), C(runs_in_stage), C(days_in_stage), C(since_first_run) (the same stage since the oldest run),
+    C(path) - its steps, C(stage), C(code), C(reason), C(since), C(run_id), C(runs)), C(stuck) (the 20 machines
+    not done that have been in their stage longest, with C(fix) and C(device) - the device on the server, its
+    C(status), C(findings), C(known_problems), C(last_working_iso)) and C(stuck_total)."
+  returned: when O(history_path) is set
+  type: dict
+  version_added: 0.4.0
 api:
   description: API calls made (C(reads), C(writes), C(retries), C(conflicts)).
   returned: success
@@ -415,6 +444,7 @@ api:
 """
 
 import gc
+import os
 import threading
 import time
 
@@ -441,6 +471,8 @@ from ansible_collections.unil.backup.plugins.module_utils._comet_known_problems 
     match_problems,
 )
 from ansible_collections.unil.backup.plugins.module_utils._comet_model import CometInputError, api_counters
+from ansible_collections.unil.backup.plugins.module_utils._comet_fleet_migration import migration_section
+from ansible_collections.unil.backup.plugins.module_utils._migration_history import read_records
 
 # get-job-log-entries calls at once
 JOB_LOG_WORKERS = 4
@@ -538,6 +570,15 @@ def job_logs_summary(candidates, read, errors, out_of_time, limit, seconds):
             "complete": read + len(errors) == candidates, "errors": errors[:10]}
 
 
+def read_migration(path, report, now):
+    """The migration section (_comet_fleet_migration) of the history at ``path`` and the fleet ``report``."""
+    records = read_records(path)
+    section = migration_section(records, report, now, skipped=records.skipped)
+    section["history_path"] = path
+    section["history_found"] = os.path.isfile(path)
+    return section
+
+
 def argument_spec():
     """The module's options (also validated in the controller by its action plugin, plugins/action)."""
     spec = comet_argument_spec()
@@ -552,6 +593,7 @@ def argument_spec():
         read_job_logs=dict(type="bool", default=True),
         max_job_logs=dict(type="int"),
         job_log_seconds=dict(type="float", default=JOB_LOG_SECONDS),
+        history_path=dict(type="path"),
         max_devices_per_account=dict(type="int", default=2),
         stale_after_months=dict(type="int"),
         policy_id=dict(type="str"),
@@ -610,6 +652,12 @@ def run(module):
     add_fixes(report)
     if p["read_job_logs"]:
         read_known_problems(client, report, profiles, p["job_log_seconds"], p["max_job_logs"])
+    if p["history_path"]:
+        try:
+            report["migration"] = read_migration(p["history_path"], report, now)
+        except (OSError, ValueError) as exc:
+            module.fail_json(msg="history_path: cannot read the migration history %s: %s" % (p["history_path"], exc),
+                             api=api_counters(client), **result)
     result.update(report)
     result["api"] = api_counters(client)
     without_gc(module.exit_json, **result)

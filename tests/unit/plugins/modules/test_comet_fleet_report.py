@@ -15,6 +15,7 @@ from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_api
+from ansible_collections.unil.backup.plugins.module_utils._migration_history import append_records, make_record
 from ansible_collections.unil.backup.plugins.modules import comet_fleet_report
 
 ADMIN = "fleet-admin"
@@ -410,3 +411,18 @@ def test_read_job_logs_in_order_within_the_budget():
     assert got["a"] == [{"Severity": "W", "Message": "a"}] and isinstance(got["bad"], _comet_api.CometApiError)
     assert sorted(got) == ["a", "bad", "c"]
     assert comet_fleet_report.read_job_logs(Client(), [], 1.0) == {}
+
+
+def test_migration_section_from_the_history(server, tmp_path, capsys):
+    path = tmp_path / "history.jsonl"
+    append_records(str(path), [make_record("r1", "site", "lin-dave", "waiting_for_backup", department="dept_x",
+                                           account="dave", when=NOW - 86400)])
+    result = run(server, tmp_path, capsys, history_path=str(path))
+    m = result["migration"]
+    assert (m["history_path"], m["history_found"], m["runs"], m["hosts"]) == (str(path), True, 1, 1)
+    assert m["by_department"]["dept_x"]["waiting_for_backup"] == 1
+    assert m["stuck"][0]["device"]["device_id"] == "lin-dave" and m["stuck"][0]["days_in_stage"] == 1
+    # not set: no section; a directory: fails naming the option
+    assert "migration" not in run(server, tmp_path, capsys)
+    result = run(server, tmp_path, capsys, history_path=str(tmp_path))
+    assert result["failed"] is True and result["msg"].startswith("history_path: cannot read the migration history")
