@@ -119,6 +119,11 @@ def group_of(code):
     return GROUP.get(code, "not_started")
 
 
+def short_name(host):
+    """The host's short name (before the first dot): the client's default device name."""
+    return str(host).split(".", 1)[0]
+
+
 def department_name(department):
     return department or NO_DEPARTMENT
 
@@ -192,7 +197,7 @@ def host_device(host, account, index):
     """The device of ``host`` on the server: the account's device named as the host's short name (the client's
     default device name; case ignored), else the account's only device; None when neither."""
     devices = index.get(account) or []
-    short = str(host).split(".")[0].lower()
+    short = short_name(host).lower()
     for device in devices:
         if str(device.get("name") or "").lower() in (short, str(host).lower()):
             return device
@@ -208,8 +213,8 @@ def machine_fix(machine, device):
         fix += " It had reached: %s." % STAGE_LABEL.get(machine["last_stage"], machine["last_stage"])
     if device is None:
         if machine["account"] and stage not in ("not_started", "client_installed"):
-            fix += " No device of account %s named %s is on the Comet Server." % (machine["account"],
-                                                                                  str(machine["host"]).split(".")[0])
+            fix += " No device of account %s named %s is on the Comet Server." % (
+                machine["account"], short_name(machine["host"]))
         return fix
     problems = device.get("known_problems") or []
     if problems:
