@@ -115,6 +115,10 @@ test: setup-idempotence ## everything CI runs: checks + pytest beside the Molecu
 test-serial: setup-idempotence lint sanity docs changelog-lint validate-inventory unit integration molecule ## the same, one target after the other
 	@echo "make test-serial: all checks passed"
 
+.PHONY: ee-check
+ee-check: ## the collection as AWX runs it: tarball + declared dependencies only (clean venv), playbooks via ansible-runner
+	python scripts/ee_check.py $(EE_CHECK_ARGS)
+
 .PHONY: demo
 demo: ## the README's first command: stand-in server, 3 podman Debian hosts, playbooks/site.yml, fleet summary, HTML fleet report
 	bash scripts/demo.sh up
