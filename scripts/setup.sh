@@ -18,7 +18,8 @@ say() { printf '[setup] %s\n' "$*"; }
 
 # 1. Debian packages -----------------------------------------------------------------------
 # chromium: the HTML fleet report is checked in a headless browser (tests/integration/test_fleet_report_html_browser.py)
-debs=(podman runc debootstrap python3 python3-venv git make xz-utils gawk ca-certificates openssl shellcheck tar chromium)
+# libkrb5-dev: make ee-check builds requirements-ee.txt (pywinrm[kerberos]) in a clean virtualenv (bindep.txt)
+debs=(podman runc debootstrap python3 python3-venv git make xz-utils gawk ca-certificates openssl shellcheck tar chromium libkrb5-dev)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
