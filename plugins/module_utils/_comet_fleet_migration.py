@@ -24,8 +24,9 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
-from ansible_collections.unil.backup.plugins.module_utils._migration import REASON_TEXT, STAGE_TEXT
+from ansible_collections.unil.backup.plugins.module_utils._migration import REASON_TEXT
 from ansible_collections.unil.backup.plugins.module_utils._migration_history import counts_by_run, latest_by_host
 
 # The report's stages, in migration order, then the two that say the run did not get through.
@@ -128,8 +129,10 @@ def department_name(department):
     return department or NO_DEPARTMENT
 
 
+@functools.lru_cache(maxsize=4096)
 def _seconds(text):
-    """Unix seconds of a record's time (UTC ISO 8601 with Z), None when it is not one."""
+    """Unix seconds of a record's time (UTC ISO 8601 with Z), None when it is not one (a run's records share a few
+    times: each is parsed once)."""
     try:
         moment = datetime.datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
@@ -259,10 +262,8 @@ def migration_section(records, report=None, now=None, stuck_max=STUCK_MAX, skipp
             "stage": stage,
             "code": record["stage"],
             "reason": record["reason"],
-            "text": STAGE_TEXT.get(record["stage"], record["stage"]),
             "reason_text": REASON_TEXT.get(record["reason"], record["reason"]),
             "last_stage": group_of(record["last_stage"]) if "last_stage" in record else None,
-            "time": record["time"],
             "since": since,
             "since_run_id": since_run,
             "runs_in_stage": runs_in_stage,

@@ -654,7 +654,7 @@ def run(module):
         read_known_problems(client, report, profiles, p["job_log_seconds"], p["max_job_logs"])
     if p["history_path"]:
         try:
-            report["migration"] = read_migration(p["history_path"], report, now)
+            report["migration"] = without_gc(read_migration, p["history_path"], report, now)
         except (OSError, ValueError) as exc:
             module.fail_json(msg="history_path: cannot read the migration history %s: %s" % (p["history_path"], exc),
                              api=api_counters(client), **result)

@@ -499,6 +499,8 @@ def main(argv=None):
     parser.add_argument("--fleet-jobs", type=int, help="backup jobs stored for that fleet (default 100 per device)")
     parser.add_argument("--fleet-report-only", action="store_true", help="only the fleet-report figure (no demo, no podman)")
     parser.add_argument("--fleet-profile", action="store_true", help="print the module's cProfile in the fleet-report figure")
+    parser.add_argument("--fleet-history-runs", type=int, default=0,
+                        help="also give the module a migration history of that many runs of every device's host (default 0: none)")
     parser.add_argument("--scale-hosts", type=int, nargs="*",
                         help="controller-side scale run of role comet_config over generated inventories of these sizes "
                              "(default 100 400, 10 20 with --smoke; none skips it)")
@@ -545,7 +547,7 @@ def fleet_figure(args, number=1):
     try:
         figures = fleet_bench.measure(args.fleet_devices, accounts=args.fleet_accounts, jobs=args.fleet_jobs,
                                       log_dir=args.log_dir, profile=args.fleet_profile, state_file=args.fleet_state_file,
-                                      say=say)
+                                      say=say, history_runs=args.fleet_history_runs)
     except (RuntimeError, OSError, ValueError) as exc:
         print("bench: fleet report: %s" % exc, file=sys.stderr)
         return 1

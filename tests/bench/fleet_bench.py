@@ -192,6 +192,7 @@ def phase(name, func):
     return timed
 comet_fleet_report.fleet_report = phase("report", comet_fleet_report.fleet_report)
 comet_fleet_report.read_known_problems = phase("known", comet_fleet_report.read_known_problems)
+comet_fleet_report.read_migration = phase("migration", comet_fleet_report.read_migration)
 AnsibleModule.exit_json = phase("exit", AnsibleModule.exit_json)
 rss_before = peak_rss()
 real_stdout, sys.stdout = sys.stdout, io.StringIO()
@@ -224,6 +225,8 @@ with open(out_path, "w") as handle:
                "devices": summary.get("devices"), "accounts": summary.get("accounts"), "findings": summary.get("findings"),
                "by_finding": summary.get("by_finding"), "jobs": summary.get("jobs"), "job_logs": summary.get("job_logs"),
                "known_problems": summary.get("known_problems"), "result_bytes": len(json.dumps(result)),
+               "migration": dict((k, v) for k, v in (result.get("migration") or {}).items()
+                                 if k in ("records", "runs", "hosts", "stuck_total", "totals")) or None,
                "profile": stats}, handle)
 '''
 
@@ -244,8 +247,47 @@ def run_module(srv, log_dir, profile=False, **options):
     return figures
 
 
-def measure(devices=10000, accounts=None, jobs=None, log_dir=None, profile=False, state_file=None, say=print):
-    """Generate the fleet, serve it, run the module; the figures (a dict)."""
+# How a host moves between runs in the generated migration history: the stages of the run's summary, in order.
+HISTORY_STAGES = ("not_started", "client_installed", "settings_applied", "first_backup_started", "waiting_for_backup",
+                  "crashplan_removed")
+
+
+def generate_history(state, runs, path, now=NOW, seed=17):
+    """A migration history (the history's own writer) of ``runs`` runs, one a day back from ``now``, of one host per
+    device of ``state`` (named as the device, its account's, in one of 30 departments): each run moves a host one stage
+    on with a chance of 2 in 5; 5 % unreachable and 2 % failed at each run. Returns the number of records."""
+    if os.path.join(ROOT, "build", "collections") not in sys.path:
+        sys.path.insert(0, os.path.join(ROOT, "build", "collections"))   # make collection-link's tree
+    from ansible_collections.unil.backup.plugins.module_utils._migration_history import (  # pylint: disable=import-outside-toplevel
+        append_records, make_record)
+    rng = random.Random(seed)
+    hosts = [(device["FriendlyName"], name, "dept_%02d" % (i % 30))
+             for i, (name, user) in enumerate(sorted(state["users"].items()))
+             for device in user["profile"]["Devices"].values()]
+    reached = dict((host, 0) for host, dummy, dummy2 in hosts)
+    written = 0
+    for run in range(runs):
+        records = []
+        for host, account, department in hosts:
+            roll = rng.random()
+            if roll < 0.05:
+                stage = "unreachable"
+            elif roll < 0.07:
+                stage = "failed"
+            else:
+                if rng.random() < 0.4:
+                    reached[host] = min(reached[host] + 1, len(HISTORY_STAGES) - 1)
+                stage = HISTORY_STAGES[reached[host]]
+            records.append(make_record("bench-run-%d" % run, "site", host, stage, department=department, account=account,
+                                       when=now - (runs - run) * DAY))
+        written += append_records(path, records)
+    return written
+
+
+def measure(devices=10000, accounts=None, jobs=None, log_dir=None, profile=False, state_file=None, say=print,
+            history_runs=0):
+    """Generate the fleet (and, with ``history_runs``, a migration history of its hosts), serve it, run the module;
+    the figures (a dict)."""
     accounts = accounts or max(1, devices // 10)
     jobs = jobs if jobs is not None else devices * 100
     log_dir = log_dir or tempfile.mkdtemp(prefix="fleet-bench-")
@@ -255,6 +297,15 @@ def measure(devices=10000, accounts=None, jobs=None, log_dir=None, profile=False
     generated = time.monotonic() - started
     say("fleet state generated: %d accounts, %d devices, %d jobs, %d job logs in %.1f s"
         % (len(state["users"]), devices, len(state["jobs"]), len(state["job_logs"]), generated))
+    options = {}
+    if history_runs:
+        options["history_path"] = os.path.join(log_dir, "migration-history.jsonl")
+        if os.path.exists(options["history_path"]):
+            os.unlink(options["history_path"])
+        started = time.monotonic()
+        written = generate_history(state, history_runs, options["history_path"])
+        say("migration history generated: %d runs, %d records, %.0f MB in %.1f s" % (
+            history_runs, written, os.path.getsize(options["history_path"]) / 1e6, time.monotonic() - started))
     with CometServerStandIn(admin_users={}, tls=False, port=0) as srv:
         started = time.monotonic()
         if state_file:
@@ -268,7 +319,7 @@ def measure(devices=10000, accounts=None, jobs=None, log_dir=None, profile=False
         loaded = time.monotonic() - started
         say("stand-in loaded in %.1f s%s; running comet_fleet_report in a child process"
             % (loaded, " (state file %s, %.0f MB)" % (state_file, os.path.getsize(state_file) / 1e6) if state_file else ""))
-        figures = run_module(srv, log_dir, profile=profile)
+        figures = run_module(srv, log_dir, profile=profile, **options)
         figures["log"] = srv.log
     figures.update(devices_asked=devices, accounts_asked=accounts, jobs_stored=jobs, generated=generated, loaded=loaded)
     return figures
@@ -307,6 +358,12 @@ def report_lines(fig, number=5):
                                   max(0.0, t.get("known_cpu", 0) - t["logs_cpu"])),
         "   %-62s %9.2f %9.2f" % ("    exit_json: Ansible's no_log scrub of the result, its JSON", t.get("exit", 0),
                                   t.get("exit_cpu", 0)),
+    ]
+    if fig.get("migration"):
+        m = fig["migration"]
+        out.append("   %-62s %9.2f %9.2f" % ("    migration section (%d runs, %d records read)" % (m["runs"], m["records"]),
+                                             t.get("migration", 0), t.get("migration_cpu", 0)))
+    out += [
         "   (wall above CPU is waiting: for the server, or for a busy machine's CPUs)",
         "   %-62s %9.0f MB (%.0f MB before main(): Python, Ansible)" % ("peak memory (max RSS)", peak / 1e6,
                                                                         fig["rss_before"] / 1e6),

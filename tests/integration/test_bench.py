@@ -107,10 +107,11 @@ def test_bench_smoke_prints_well_formed_figures(tmp_path):
 def test_bench_fleet_report_small(tmp_path):
     """bench.py --fleet-report-only on 200 devices (no demo, no podman): the figures of section 1 are printed and well
     formed - the module's wall time split into the server's answers, the JSON decoding, the job logs and the
-    computation, its peak memory, the calls it made - never what they are."""
+    computation (with the migration section of a 3-run history), its peak memory, the calls it made - never what they
+    are."""
     proc = subprocess.run([sys.executable, BENCH, "--fleet-report-only", "--fleet-devices", "200", "--fleet-profile",
-                           "--log-dir", str(tmp_path)], cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=600, check=False)
+                           "--fleet-history-runs", "3", "--log-dir", str(tmp_path)], cwd=ROOT, env=env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600, check=False)
     print(proc.stderr[-2000:])
     print(proc.stdout)
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -119,16 +120,21 @@ def test_bench_fleet_report_small(tmp_path):
                      r"accounts, 20000 jobs stored\)$", out, re.M), out
     seconds = {}
     for label in ("whole run", "fleet reads \\(3 calls\\): the server's answer", "fleet reads: the client's JSON decoding",
-                  "job logs \\(\\d+ get-job-log-entries calls, 4 at once\\)", "computation \\(report, known problems"):
+                  "job logs \\(\\d+ calls, 4 at once, within a [0-9.]+ s budget\\)", "computation \\(report, known problems",
+                  "migration section \\(3 runs, 600 records read\\)"):
         match = re.search(r"^\s+%s.*?\s%s\s+%s$" % (label, NUMBER, NUMBER), out, re.M)
         assert match, (label, out)
         seconds[label] = (float(match.group(1)), float(match.group(2)))
     assert seconds["whole run"][0] > 0 and seconds["whole run"][1] > 0
-    calls = int(re.search(r"job logs \((\d+) get-job-log-entries calls", out).group(1))
+    calls = int(re.search(r"job logs \((\d+) calls, 4 at once", out).group(1))
     assert 1 <= calls <= 200, out
     match = re.search(r"peak memory \(max RSS\)\s+%s MB \(%s MB before main\(\)" % (NUMBER, NUMBER), out)
     assert match and float(match.group(1)) >= float(match.group(2)) > 0, out
-    assert re.search(r"job logs %d of \d+ read, \d+ skipped \(max 200\)" % calls, out), out
+    # every failing device's log, as long as the time budget lasts: read (or failed) and not asked add up
+    match = re.search(r"job logs (\d+) of (\d+) read \((\d+) not asked: the [0-9.]+ s budget spent\), (\d+) failed", out)
+    assert match, out
+    read, candidates, not_asked, failed = (int(v) for v in match.groups())
+    assert read + failed == calls and read + failed + not_asked == candidates, out
     assert re.search(r"goal under 10 s and under 1 GB: (met|NOT met) on the module's own wall time, (met|NOT met) on its CPU "
                      r"time", out), out
     assert re.search(r"the module's own time \(whole run less the wait for the server's answers\): wall %s s, CPU %s s"
