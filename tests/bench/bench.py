@@ -6,7 +6,7 @@ counts a person compares before and after a change. Test code, never shipped; no
 
     python tests/bench/bench.py [--runs 5] [--forks 5] [--skip-forks] [--smoke] [-v] [--ref GIT_REF]
                                 [--demo-dir build/bench-demo] [--log-dir build/bench-logs] [--keep]
-                                [--fleet-devices 10000] [--fleet-report-only] [--fleet-profile]
+                                [--fleet-devices 10000] [--fleet-report-only] [--fleet-profile] [--fleet-history-runs N]
 
 1. The no-op rerun of site.yml divided by a floor play (tests/bench/floor.yml: the same min facts, one ping, same
    inventory, connection and become): paired runs floor, site, floor, site ... (--runs pairs), median wall and CPU
@@ -24,7 +24,8 @@ counts a person compares before and after a change. Test code, never shipped; no
    stand-in serving a generated fleet - --fleet-devices devices (default 10,000; 200 with --smoke; 0 skips it) in a
    tenth as many accounts, 100 backup jobs each (1,000,000) - its wall and CPU time split into the server's answers,
    the client's JSON decoding, the job logs and the computation, and its peak memory (goal: under 10 s and 1 GB).
-   --fleet-report-only runs this figure alone (no demo, no podman); --fleet-profile adds the module's cProfile.
+   --fleet-report-only runs this figure alone (no demo, no podman); --fleet-profile adds the module's cProfile;
+   --fleet-history-runs N adds a migration history of N runs of every device's host (the report's migration section).
 
 --smoke: one pair, no fork comparison, and a demo already up in --demo-dir is reused (tests/integration/
 test_bench.py). The demo is taken down at the end when the bench started it (unless --keep). --ref runs the roles,
