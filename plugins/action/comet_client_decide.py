@@ -13,6 +13,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client_role
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometAdminClient, CometApiError
+from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import argument_errors, argument_failure
 
 ARGUMENT_SPEC = dict(
     variables=dict(type="dict", required=True, no_log=True),
@@ -39,6 +40,10 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
         task_vars = task_vars or {}
+        errors = argument_errors(self._templar, task_vars, "comet_client")
+        if errors:
+            result.update(failed=True, msg=argument_failure("comet_client", errors), argument_errors=errors)
+            return result
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         variables, probe = args["variables"], args["probe"]
         if not isinstance(probe.get("comet"), dict):

@@ -12,7 +12,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.unil.backup.plugins.module_utils import _role_checks
-from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import known_variables, role_variables
+from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import argument_errors, argument_failure, known_variables, role_variables
 
 ROLES = ("comet_config", "comet_system_exclusions", "fleet_report")
 
@@ -35,6 +35,11 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
         task_vars = task_vars or {}
+        role = self._task.args.get("role")
+        errors = argument_errors(self._templar, task_vars, role) if role in ROLES else []
+        if errors:
+            result.update(failed=True, msg=argument_failure(role, errors), argument_errors=errors)
+            return result
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         role = args["role"]
         variables = role_variables(self._templar, task_vars, role + "_")

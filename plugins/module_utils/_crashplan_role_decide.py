@@ -15,15 +15,19 @@ from ansible_collections.unil.backup.plugins.module_utils import _crashplan as c
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role as role
 
 
-def found(host, gate_enabled):
+def found(host, gate_enabled, check_mode=False, deactivate_on_server=False):
     """The role's facts once the host's CrashPlan is known (``host``: a probe with its ``crashplan`` part): what was
-    found before any change, and the gate as far as it is decided without Comet (absent, or disabled)."""
+    found before any change, the gate as far as it is decided without Comet (absent, or disabled), and the role's
+    result if nothing else happens (tasks/change.yml sets it again after a gate, a removal or a deactivation)."""
     crashplan = host["crashplan"]
+    gate = cp.decide_gate(bool(crashplan.get("present")), bool(gate_enabled), {}, {})
     return {"_crashplan_removal_host": host, "_crashplan_removal_facts": crashplan, "_crashplan_removal_before": crashplan,
-            "_crashplan_removal_gate": cp.decide_gate(bool(crashplan.get("present")), bool(gate_enabled), {}, {})}
+            "_crashplan_removal_gate": gate,
+            "crashplan_removal_result": role.role_result(crashplan, crashplan, gate, check_mode,
+                                                         deactivate_on_server=deactivate_on_server)}
 
 
-def decide(variables, facts, probe, env=None, is_file=None):
+def decide(variables, facts, probe, env=None, is_file=None, check_mode=False):
     """{failed, msg, facts}. ``variables``: the role's variables with their ``crashplan_removal_`` prefix, as the
     host sees them; ``facts``: ansible_facts; ``probe``: comet_client_host_info (None when that role did not run).
     ``facts`` holds ``_crashplan_removal_host`` (None: the role must detect CrashPlan itself) and, when the probe
@@ -37,4 +41,6 @@ def decide(variables, facts, probe, env=None, is_file=None):
                              "%s/backup-tool" % variables.get("crashplan_removal_comet_linux_install_dir", ""))
     if host is None:
         return {"failed": False, "msg": "", "facts": {"_crashplan_removal_host": None}}
-    return {"failed": False, "msg": "", "facts": found(host, role.boolean(variables.get("crashplan_removal_gate", True)))}
+    return {"failed": False, "msg": "", "facts": found(
+        host, role.boolean(variables.get("crashplan_removal_gate", True)), check_mode,
+        role.boolean(variables.get("crashplan_removal_deactivate_on_server", False)))}

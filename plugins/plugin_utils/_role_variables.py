@@ -10,8 +10,11 @@ import os
 
 import yaml
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 _ROLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles")
 _KNOWN = {}
+_SPECS = {}
 
 
 def role_variables(templar, task_vars, prefix):
@@ -34,3 +37,34 @@ def known_variables(role):
             known = None
         _KNOWN[role] = known
     return _KNOWN[role]
+
+
+def role_argument_spec(role, entry="main"):
+    """The options of one entry point of the role (meta/argument_specs.yml); {} when it cannot be read."""
+    key = (role, entry)
+    if key not in _SPECS:
+        try:
+            with open(os.path.join(_ROLES_DIR, role, "meta", "argument_specs.yml"), encoding="utf-8") as handle:
+                specs = (yaml.safe_load(handle) or {}).get("argument_specs") or {}
+        except (OSError, yaml.YAMLError):
+            specs = {}
+        _SPECS[key] = ((specs.get(entry) or {}).get("options")) or {}
+    return _SPECS[key]
+
+
+def argument_errors(templar, task_vars, role, entry="main"):
+    """The role's variables checked against its argument specification as ansible-core checks a role's entry point
+    (action ansible.builtin.validate_argument_spec: the variables the spec names, templated, validated with
+    ArgumentSpecValidator): the error messages, [] when they pass. A play that includes the role with
+    ``rolespec_validate: false`` (playbooks/site.yml) has it checked here, in the role's decision, instead of in a task
+    of its own."""
+    spec = role_argument_spec(role, entry)
+    if not spec:
+        return []
+    provided = templar.template(dict((name, task_vars[name]) for name in spec if name in task_vars))
+    return list(ArgumentSpecValidator(spec).validate(provided, validate_role_argument_spec=True).error_messages)
+
+
+def argument_failure(role, errors):
+    """The failure message of argument_errors(), worded as ansible-core's."""
+    return "unil.backup.%s: Validation of arguments failed (meta/argument_specs.yml):\n%s" % (role, "\n".join(errors))

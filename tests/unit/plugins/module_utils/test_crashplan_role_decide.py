@@ -34,3 +34,10 @@ def test_no_probe_or_other_inputs_leave_the_detection_to_the_role():
 def test_bad_variables_fail_before_anything_is_read():
     got = decide_mod.decide(dict(VARIABLES, crashplan_removal_archives=["relative/path"]), FACTS, comet_probe())
     assert got["failed"] and "crashplan_removal_archives" in got["msg"] and got["facts"] == {}
+
+
+def test_where_the_probe_answers_the_result_is_known_without_another_task():
+    result = decide_mod.decide(VARIABLES, FACTS, comet_probe())["facts"]["crashplan_removal_result"]
+    assert result["stage"] == "no_crashplan" and result["present_before"] is False and result["removed"] is False
+    checked = decide_mod.decide(dict(VARIABLES), FACTS, comet_probe(present=True), check_mode=True)
+    assert checked["facts"]["crashplan_removal_result"]["check_mode"] is True
