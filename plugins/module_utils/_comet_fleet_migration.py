@@ -317,3 +317,20 @@ def stuck_line(entry):
         STAGE_LABEL.get(entry["stage"], entry["stage"]), (" - " + entry["reason_text"]) if entry.get("reason") else "",
         entry["since"][:10], (" (%d days)" % days) if days is not None else "",
         ", since the oldest run" if entry.get("since_first_run") else "")
+
+
+def summary_lines(section, stuck=5):
+    """The lines the role prints: the history read, the machines per stage now, and the ``stuck`` longest stuck."""
+    if not isinstance(section, dict):
+        return []
+    labels = dict(STAGE_LABEL, **(section.get("stage_labels") or {}))
+    totals_now = section.get("totals") or {}
+    lines = ["Migration (%s: %d run(s), %d machine(s)%s): %s" % (
+        section.get("history_path") or "history", int(section.get("runs") or 0), int(section.get("hosts") or 0),
+        (", %d line(s) skipped" % section["skipped_lines"]) if section.get("skipped_lines") else "",
+        ", ".join("%s %d" % (labels.get(k, k), int(totals_now.get(k) or 0)) for k in section.get("stages") or STAGES))]
+    listed = (section.get("stuck") or [])[:max(0, int(stuck))]
+    if listed:
+        lines.append("Stuck longest (%d not done): %s" % (int(section.get("stuck_total") or 0),
+                                                          "; ".join(stuck_line(entry) for entry in listed)))
+    return lines

@@ -75,6 +75,11 @@ def test_migration_section_in_every_output(server, tmp_path):
         "fleet_report_formats": ["markdown", "json", "csv", "html", "prometheus"],
         "fleet_report_prometheus_path": str(prom)}, hosts=1)
     assert rc == 0, out
+    # the lines the role prints
+    assert re.search(r"Migration \(\S+migration-history.jsonl: 3 run\(s\), 4 machine\(s\), 1 line\(s\) skipped\): not started 0, "
+                     r"client installed 0, settings applied 0, waiting for a working backup 1, CrashPlan removed 1, failed 1, "
+                     r"unreachable 1", out), out
+    assert "Stuck longest (3 not done): lin-dave (dept_chimie, dave): waiting for a working backup since 2026-11-19" in out
     report = json.loads((out_dir / ("fleet-report-%s.json" % STAMP)).read_text())
     m = report["migration"]
     assert (m["runs"], m["hosts"], m["records"], m["skipped_lines"], m["history_found"]) == (3, 4, 11, 1, True)

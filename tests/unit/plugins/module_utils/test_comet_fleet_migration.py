@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.unil.backup.plugins.filter.fleet_report_migration import FilterModule
 from ansible_collections.unil.backup.plugins.module_utils import _comet_fleet_migration as mig
 from ansible_collections.unil.backup.plugins.module_utils._migration import STAGES as RUN_STAGES
 from ansible_collections.unil.backup.plugins.module_utils._migration_history import make_record, parse_lines
@@ -181,3 +184,23 @@ def test_empty_and_torn_history():
     section = mig.migration_section(records, now=NOW, skipped=records.skipped)
     assert (section["hosts"], section["skipped_lines"], section["totals"]["failed"]) == (1, 1, 1)
     assert section["machines"][0]["last_stage"] == "not_started"
+
+
+def test_the_lines_the_role_prints():
+    section = dict(mig.migration_section(HISTORY, now=NOW), history_path="/h.jsonl")
+    assert mig.summary_lines(section, stuck=2) == [
+        "Migration (/h.jsonl: 3 run(s), 5 machine(s)): not started 1, client installed 0, settings applied 0, waiting for "
+        "a working backup 1, CrashPlan removed 2, failed 0, unreachable 1",
+        "Stuck longest (3 not done): pc-b (dept_bio, pc-b): waiting for a working backup since 2026-12-03 (3 days), since "
+        "the oldest run; pc-e (dept_chimie, pc-e): not started since 2026-12-03 (3 days), since the oldest run"]
+    assert mig.summary_lines(mig.migration_section([], now=NOW)) == [
+        "Migration (history: 0 run(s), 0 machine(s)): not started 0, client installed 0, settings applied 0, waiting for "
+        "a working backup 0, CrashPlan removed 0, failed 0, unreachable 0"]
+    assert mig.summary_lines(None) == []
+
+
+def test_the_filter():
+    lines = FilterModule().filters()["fleet_report_migration_lines"]
+    assert len(lines(mig.migration_section(HISTORY, now=NOW), stuck=1)) == 2
+    with pytest.raises(AnsibleFilterError, match="must be the migration section"):
+        lines("nope")
