@@ -12,6 +12,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client_steps as steps
+from ansible_collections.unil.backup.plugins.module_utils import _comet_client_role
 from ansible_collections.unil.backup.plugins.module_utils import _comet_url
 
 
@@ -25,6 +26,10 @@ def _list(value, name):
     if isinstance(value, (list, tuple)):
         return [int(v) for v in value]
     raise AnsibleFilterError("%s: expected_rcs must be a list of exit codes" % name)
+
+
+def comet_client_next_steps(plan, shared=None, host="", os="", state="present"):
+    return _comet_client_role.next_steps(plan, shared, _text(host), _text(os), _text(state))
 
 
 def comet_server_origin(url):
@@ -121,6 +126,7 @@ def comet_client_full_disk_access(installed, host="", identifier="", profile_pat
 class FilterModule(object):
     def filters(self):
         return {
+            "comet_client_next_steps": comet_client_next_steps,
             "comet_server_origin": comet_server_origin,
             "comet_client_facts_missing": comet_client_facts_missing,
             "comet_client_disconnect_result": comet_client_disconnect_result,

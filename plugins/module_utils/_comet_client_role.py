@@ -96,3 +96,24 @@ def windows_installer(host, variables, resolved, probe, target):
         probe, host, resolved["source"], resolved["variant"], resolved["installer_name"],
         variables.get("installer_file") or "", variables.get("installer_url") or "", variables.get("installer_sha256") or "",
         target, x86=x86)
+
+
+def next_steps(plan, shared, host, os_name, state):
+    """The task files role comet_client carries out after its decision and the batch's comparison, in order (a
+    dispatch table; [] for a converged Linux or Windows host):
+
+    - shared_device.yml, for every host of the batch when the comparison (unil.backup.comet_shared_devices, ``shared``)
+      found hosts sharing a device: the clones get an identity of their own when asked, what is still shared is refused;
+    - macos_full_disk_access.yml, on every Mac when installing (converged or not: the PPPC profile and its report);
+    - change.yml, when the plan lists a change, and always when removing (it also cleans up what an earlier removal
+      left)."""
+    shared = shared if isinstance(shared, dict) else {}
+    plan = plan if isinstance(plan, dict) else {}
+    steps = []
+    if state == "present" and (shared.get("refusals") or shared.get("reidentify")):
+        steps.append("shared_device.yml")
+    if state == "present" and os_name == "macos":
+        steps.append("macos_full_disk_access.yml")
+    if plan.get("changes") or state == "absent":
+        steps.append("change.yml")
+    return steps

@@ -23,6 +23,7 @@ def found(host, gate_enabled, check_mode=False, deactivate_on_server=False):
     gate = cp.decide_gate(bool(crashplan.get("present")), bool(gate_enabled), {}, {})
     return {"_crashplan_removal_host": host, "_crashplan_removal_facts": crashplan, "_crashplan_removal_before": crashplan,
             "_crashplan_removal_gate": gate,
+            "_crashplan_removal_steps": ["change.yml"] if crashplan.get("present") or deactivate_on_server else [],
             "crashplan_removal_result": role.role_result(crashplan, crashplan, gate, check_mode,
                                                          deactivate_on_server=deactivate_on_server)}
 
@@ -31,7 +32,9 @@ def decide(variables, facts, probe, env=None, is_file=None, check_mode=False):
     """{failed, msg, facts}. ``variables``: the role's variables with their ``crashplan_removal_`` prefix, as the
     host sees them; ``facts``: ansible_facts; ``probe``: comet_client_host_info (None when that role did not run).
     ``facts`` holds ``_crashplan_removal_host`` (None: the role must detect CrashPlan itself) and, when the probe
-    answers, what found() returns."""
+    answers, what found() returns; ``_crashplan_removal_steps`` lists the task files the role includes next (a
+    dispatch table): detect.yml (which goes on with change.yml where there is something to do), change.yml, or
+    nothing (CrashPlan absent, no deactivation asked)."""
     os_name = role.os_of(facts)
     problems = role.role_problems(variables, os_name, facts, env, is_file)
     if problems:
@@ -40,7 +43,7 @@ def decide(variables, facts, probe, env=None, is_file=None, check_mode=False):
                              str(variables.get("crashplan_removal_windows_log_dir") or cp.WINDOWS_DEFAULT_LOG_DIR),
                              "%s/backup-tool" % variables.get("crashplan_removal_comet_linux_install_dir", ""))
     if host is None:
-        return {"failed": False, "msg": "", "facts": {"_crashplan_removal_host": None}}
+        return {"failed": False, "msg": "", "facts": {"_crashplan_removal_host": None, "_crashplan_removal_steps": ["detect.yml"]}}
     return {"failed": False, "msg": "", "facts": found(
         host, role.boolean(variables.get("crashplan_removal_gate", True)), check_mode,
         role.boolean(variables.get("crashplan_removal_deactivate_on_server", False)))}

@@ -113,3 +113,14 @@ def test_a_32bit_windows_without_a_32bit_installer_is_refused_before_any_change(
     got = role.decide("pc32", x86, WINDOWS, host_probe, OPTIONS)
     assert not got["failed"], got["msg"]
     assert got["facts"]["_comet_client_windows_installer_choice"]["url"].endswith("-x86.zip")
+
+
+def test_the_steps_after_the_decision_form_a_dispatch_table():
+    converged = {"changes": []}
+    assert role.next_steps(converged, {"refusals": {}, "reidentify": []}, "pc1", "linux", "present") == []
+    assert role.next_steps(converged, {"refusals": {"pc2": "shared"}}, "pc1", "linux", "present") == ["shared_device.yml"]
+    assert role.next_steps(converged, {}, "mac1", "macos", "present") == ["macos_full_disk_access.yml"]
+    assert role.next_steps({"changes": ["install"]}, {"skipped": True}, "mac1", "macos", "present") == [
+        "macos_full_disk_access.yml", "change.yml"]
+    # removing: no comparison (skipped), change.yml always (it also cleans up what an earlier removal left)
+    assert role.next_steps(converged, {"skipped": True}, "pc1", "windows", "absent") == ["change.yml"]

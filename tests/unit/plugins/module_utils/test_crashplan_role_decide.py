@@ -26,9 +26,10 @@ def test_a_probe_with_the_same_inputs_answers_and_an_absent_crashplan_is_decided
 
 
 def test_no_probe_or_other_inputs_leave_the_detection_to_the_role():
-    assert decide_mod.decide(VARIABLES, FACTS, None)["facts"] == {"_crashplan_removal_host": None}
+    detect = {"_crashplan_removal_host": None, "_crashplan_removal_steps": ["detect.yml"]}
+    assert decide_mod.decide(VARIABLES, FACTS, None)["facts"] == detect
     other = comet_probe(archives=["/srv/cp"])
-    assert decide_mod.decide(VARIABLES, FACTS, other)["facts"] == {"_crashplan_removal_host": None}
+    assert decide_mod.decide(VARIABLES, FACTS, other)["facts"] == detect
 
 
 def test_bad_variables_fail_before_anything_is_read():
@@ -41,3 +42,11 @@ def test_where_the_probe_answers_the_result_is_known_without_another_task():
     assert result["stage"] == "no_crashplan" and result["present_before"] is False and result["removed"] is False
     checked = decide_mod.decide(dict(VARIABLES), FACTS, comet_probe(present=True), check_mode=True)
     assert checked["facts"]["crashplan_removal_result"]["check_mode"] is True
+
+
+def test_the_decision_lists_the_task_files_that_follow():
+    assert decide_mod.decide(VARIABLES, FACTS, comet_probe())["facts"]["_crashplan_removal_steps"] == []
+    assert decide_mod.decide(VARIABLES, FACTS, comet_probe(present=True))["facts"]["_crashplan_removal_steps"] == ["change.yml"]
+    deactivate = dict(VARIABLES, crashplan_removal_deactivate_on_server=True)
+    assert decide_mod.decide(deactivate, FACTS, comet_probe())["facts"]["_crashplan_removal_steps"] == ["change.yml"]
+    assert decide_mod.decide(VARIABLES, FACTS, None)["facts"]["_crashplan_removal_steps"] == ["detect.yml"]
