@@ -23,6 +23,7 @@ Exit status 1 and the failing step's output when a step fails. The runner's arti
 from __future__ import annotations
 
 import argparse
+import fcntl
 import glob
 import hashlib
 import json
@@ -96,11 +97,19 @@ def clean_venv(venv_root, requirements):
     key = hashlib.sha256(wanted.encode()).hexdigest()[:16]
     venv = os.path.join(venv_root, key)
     stamp = os.path.join(venv, ".ee-check-complete")
-    if os.path.exists(stamp):
-        say("clean virtualenv %s: present" % os.path.relpath(venv, ROOT))
-        return venv
-    shutil.rmtree(venv, ignore_errors=True)
     os.makedirs(venv_root, exist_ok=True)
+    # two checks at once (make ee-check beside the tests) create one virtualenv, one after the other
+    with open(venv + ".lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(stamp):
+            say("clean virtualenv %s: present" % os.path.relpath(venv, ROOT))
+            return venv
+        return _create_venv(venv, requirements, stamp, wanted)
+
+
+def _create_venv(venv, requirements, stamp, wanted):
+    """python3 -m venv, then pip install of the requirements; the stamp written last (a broken run is redone)."""
+    shutil.rmtree(venv, ignore_errors=True)
     python = shutil.which("python3") or sys.executable
     run([python, "-m", "venv", venv], "python3 -m venv (clean virtualenv)")
     run([os.path.join(venv, "bin", "pip"), "install", "-q", "--disable-pip-version-check", "-r",
