@@ -21,6 +21,7 @@ import json
 import os
 import time
 
+from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import FileLock
 from ansible_collections.unil.backup.plugins.module_utils._migration import (
     FACT_KEYS, REASON_TEXT, STAGES, UNREACHABLE, host_stage, migration_summary)
@@ -265,5 +266,12 @@ def run_outcome(hosts, run_id, playbook, latest=None, when=None):
                                    department=facts.get("department"), account=facts.get("account"), when=when))
         stats[facts["host"]] = {"stage": stage, "reason": reason}
         rows.append(facts)
+    summary = migration_summary(rows)
+    # the CrashPlan devices removed (or kept) in this run, by name, and that CrashPlan's history is not transferred
+    crashplan = _crashplan_role.run_summary(dict((facts["host"], facts["crashplan_removal_result"]) for facts in rows
+                                                 if isinstance(facts.get("crashplan_removal_result"), dict)))
+    if crashplan["removed"] or crashplan["would_remove"] or crashplan["kept"]:
+        summary["lines"] = list(summary["lines"]) + ["", crashplan["msg"]]
+    summary["crashplan"] = crashplan
     return {"records": records, "stats": {"run_id": str(run_id), "playbook": str(playbook), "hosts": stats},
-            "summary": migration_summary(rows)}
+            "summary": summary}
