@@ -128,8 +128,8 @@ demo-clean: ## remove everything make demo started (containers, server process, 
 	bash scripts/demo.sh down
 
 .PHONY: bench
-bench: collection-link ## figures, not part of make test: no-op site.yml / a floor play, round trips and API calls per host, forks (BENCH_ARGS="--runs 3 -v")
-	python tests/bench/bench.py $(BENCH_ARGS)
+bench: collection-link ## figures, not part of make test: no-op site.yml / a floor play, round trips and API calls per host, forks (BENCH_ARGS="--runs 3 -v"); HOSTS=3,10,30: per fleet size (tests/bench/hosts_bench.py)
+	$(if $(HOSTS),python tests/bench/hosts_bench.py --hosts $(HOSTS),python tests/bench/bench.py) $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## remove build products (not the .venv or the images)

@@ -6,6 +6,9 @@
 #                          fleet report of the demo fleet (playbooks/report.yml, HTML in <dir>/reports/), then print
 #                          a short fleet summary read back from the server and the report's path. Re-runnable: a
 #                          second run changes nothing.
+#   scripts/demo.sh up --hosts N   the same with N hosts (default 3; tests/bench/hosts_bench.py): Debian 11, 12, 13,
+#                          11, ... named deb11, deb12, deb13, deb11-2, ..., in an inventory written to <dir>/inventory
+#                          (the group_vars of inventories/demo); with 3, inventories/demo itself.
 #   scripts/demo.sh down   remove everything "up" started: the containers, the server process, build/demo.
 #   scripts/demo.sh summary   print the fleet summary again.
 # Secrets (the administrator's and the demo account's passwords) are generated into build/demo/ (mode 0600) and never
@@ -24,6 +27,10 @@ port=${UNIL_DEMO_PORT:-0}
 client_version=24.6.0
 account=demo
 versions=(11 12 13)
+host_count=3
+suffixes=()
+host_versions=()
+inventory=$root/inventories/demo
 
 export UNIL_DEMO_DIR=$demo_dir
 export PATH="$root/.venv/bin:$PATH"
@@ -38,7 +45,19 @@ hosts_py=$root/tests/podman/podman_hosts.py
 container_prefix=
 # The names of this demo's containers, from its directory (after setup: it needs python3).
 name_hosts() { container_prefix=unil-demo-$(python3 "$hosts_py" run-id "$demo_dir"); }
-container_name() { echo "$container_prefix-deb$1"; }
+container_name() { echo "$container_prefix-$1"; }
+# The hosts of host_count: suffixes (deb11, deb12, deb13, deb11-2, ...) and their Debian versions, and the inventory.
+plan_hosts() {
+  local i v
+  suffixes=()
+  host_versions=()
+  for ((i = 0; i < host_count; i++)); do
+    v=${versions[i % ${#versions[@]}]}
+    host_versions+=("$v")
+    if ((i < ${#versions[@]})); then suffixes+=("deb$v"); else suffixes+=("deb$v-$((i / ${#versions[@]} + 1))"); fi
+  done
+  [ "$host_count" = 3 ] || inventory=$demo_dir/inventory
+}
 
 # One run at a time per demo directory: "up" and "down" run under flock(1) on <dir>.lock (beside the directory, which
 # "down" removes). -o: the lock stays with flock itself, so the containers' conmon and the stand-in never inherit it.
@@ -114,7 +133,16 @@ EOF
 }
 
 up() {
-  local started=$SECONDS v name state label
+  local started=$SECONDS v name state label i
+  if [ "${1:-}" = --hosts ]; then
+    [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--hosts needs a number of hosts (1 or more)"
+    host_count=$2
+    shift 2
+  fi
+  if [ -s "$demo_dir/hosts.count" ] && [ "$(cat "$demo_dir/hosts.count")" != "$host_count" ]; then
+    die "the demo in ${demo_dir#"$root"/} has $(cat "$demo_dir/hosts.count") hosts, not $host_count: scripts/demo.sh down first"
+  fi
+  plan_hosts
   if [ "${UNIL_DEMO_SKIP_SETUP:-0}" != 1 ]; then
     say "1/7 setting up this machine (scripts/setup.sh: Debian packages, .venv, systemd images; only what is missing)"
     bash "$root/scripts/setup.sh" | sed 's/^/       /'
@@ -130,6 +158,18 @@ up() {
   mkdir -p "$demo_dir/installers"
   chmod 0700 "$demo_dir"
   echo "$container_prefix" >"$demo_dir/container.prefix"
+  echo "$host_count" >"$demo_dir/hosts.count"
+  if [ "$host_count" != 3 ]; then
+    mkdir -p "$demo_dir/inventory"
+    ln -sfn "$root/inventories/demo/group_vars" "$demo_dir/inventory/group_vars"
+    {
+      echo "# scripts/demo.sh up --hosts $host_count: inventories/demo's hosts.yml with $host_count hosts (its group_vars linked)"
+      printf 'all:\n  children:\n    demo_hosts:\n      hosts:\n'
+      for name in "${suffixes[@]}"; do
+        printf '        demo-%s:\n          ansible_host: "{{ unil_demo_container_prefix }}-%s"\n' "$name" "$name"
+      done
+    } >"$demo_dir/inventory/hosts.yml"
+  fi
   for f in admin.pw user.pw; do
     [ -s "$demo_dir/$f" ] || python_venv -c 'import secrets; print(secrets.token_urlsafe(24))' >"$demo_dir/$f"
   done
@@ -166,9 +206,10 @@ EOF
   for _ in $(seq 1 60); do [ -s "$demo_dir/server.port" ] && break; sleep 0.5; done
   wait_server "http://127.0.0.1:$(cat "$demo_dir/server.port" 2>/dev/null)/" || { tail -n 20 "$demo_dir/server.log" >&2; die "the stand-in does not answer"; }
 
-  say "4/7 podman systemd hosts (--network host): $(for v in "${versions[@]}"; do printf '%s ' "$(container_name "$v")"; done)"
-  for v in "${versions[@]}"; do
-    name=$(container_name "$v")
+  say "4/7 podman systemd hosts (--network host): $(for v in "${suffixes[@]}"; do printf '%s ' "$(container_name "$v")"; done)"
+  for i in "${!suffixes[@]}"; do
+    v=${host_versions[i]}
+    name=$(container_name "${suffixes[i]}")
     podman image exists "localhost/unil-debian-systemd:$v" || die "image localhost/unil-debian-systemd:$v is missing: run scripts/setup.sh"
     state=$(podman container inspect -f '{{.State.Status}}' "$name" 2>/dev/null || echo missing)
     label=$(podman container inspect -f '{{index .Config.Labels "unil.backup.demo"}}' "$name" 2>/dev/null || true)
@@ -185,7 +226,7 @@ EOF
     case $state in
       running) printf '       %s: running\n' "$name" ;;
       missing)
-        podman run -d --name "$name" --hostname "demo-deb$v" --network host --systemd always \
+        podman run -d --name "$name" --hostname "demo-${suffixes[i]}" --network host --systemd always \
           --label "unil.backup.demo=$demo_dir" "localhost/unil-debian-systemd:$v" /sbin/init >/dev/null
         printf '       %s: started (Debian %s)\n' "$name" "$v" ;;
       *)
@@ -194,18 +235,18 @@ EOF
     esac
   done
   # shellcheck disable=SC2046
-  python3 "$hosts_py" wait-booted $(for v in "${versions[@]}"; do container_name "$v"; done) 2>&1 | sed 's/^/       /' \
+  python3 "$hosts_py" wait-booted $(for v in "${suffixes[@]}"; do container_name "$v"; done) 2>&1 | sed 's/^/       /' \
     || die "the demo hosts did not boot (the last answer of each is above)"
 
-  say "5/7 ansible-playbook playbooks/site.yml -i inventories/demo (install the client, apply the settings, CrashPlan, summary)"
-  ansible-playbook -i "$root/inventories/demo" "$root/playbooks/site.yml" "$@"
+  say "5/7 ansible-playbook playbooks/site.yml -i ${inventory#"$root"/} (install the client, apply the settings, CrashPlan, summary)"
+  ansible-playbook -i "$inventory" "$root/playbooks/site.yml" "$@"
 
   # The fleet report of the demo fleet, on the controller only (the role's tasks are delegated to localhost, the demo
   # hosts are not contacted; the play is on them for the inventory's variables). The connection is the inventory's,
   # given by reference (the password never on a command line). Its output goes to a log so that the last PLAY RECAP
   # printed stays site.yml's.
-  say "6/7 ansible-playbook playbooks/report.yml -i inventories/demo (fleet report, HTML; output in ${demo_dir#"$root"/}/report.log)"
-  if ! ansible-playbook -i "$root/inventories/demo" "$root/playbooks/report.yml" -e fleet_report_hosts=demo_hosts \
+  say "6/7 ansible-playbook playbooks/report.yml -i ${inventory#"$root"/} (fleet report, HTML; output in ${demo_dir#"$root"/}/report.log)"
+  if ! ansible-playbook -i "$inventory" "$root/playbooks/report.yml" -e fleet_report_hosts=demo_hosts \
       -e 'fleet_report_server_url={{ comet_client_server_url }}' \
       -e 'fleet_report_admin_username={{ comet_client_admin_username }}' \
       -e 'fleet_report_admin_password={{ comet_client_admin_password }}' \
@@ -222,10 +263,13 @@ EOF
 }
 
 down() {
-  local v name pid label
+  local name pid label
   name_hosts
-  for v in "${versions[@]}"; do
-    name=$(container_name "$v")
+  [ ! -s "$demo_dir/hosts.count" ] || host_count=$(cat "$demo_dir/hosts.count")
+  plan_hosts
+  # the planned hosts, then any other container labelled with this demo's directory (an up cut short)
+  for name in $( (for v in "${suffixes[@]}"; do container_name "$v"; done
+                  podman ps -a --filter "label=unil.backup.demo=$demo_dir" --format '{{.Names}}' 2>/dev/null) | awk '!seen[$0]++'); do
     if podman container exists "$name"; then
       label=$(podman container inspect -f '{{index .Config.Labels "unil.backup.demo"}}' "$name" 2>/dev/null || true)
       if [ "$label" != "$demo_dir" ]; then
@@ -254,5 +298,5 @@ case ${1:-} in
   up) with_lock "$@"; shift; up "$@" ;;
   down) with_lock "$@"; down ;;
   summary) summary ;;
-  *) echo "usage: $0 up [ansible-playbook options] | down | summary" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--hosts N] [ansible-playbook options] | down | summary" >&2; exit 2 ;;
 esac

@@ -62,6 +62,7 @@ BEFORE = "no-op site.yml 37.7 s wall / floor 5.4 s = 6.8x"
 PROFILE_READS = ("get-user-profile", "get-user-profile-hash", "get-user-profile-and-hash", "get-profile-and-hash")
 PROFILE_WRITES = ("set-user-profile", "set-user-profile-hash")
 HEARTBEAT = "device-heartbeat"
+DEFAULT_FORKS = 5  # --forks of every run (also tests/bench/hosts_bench.py's)
 
 
 class BenchError(Exception):
@@ -152,6 +153,7 @@ class Bench:
         self.serial = 0
         self.collections, self.site_yml, self.ref_label = self.collection(args.ref)
         self.hosts_count = 0
+        self.inventory = INVENTORY  # tests/bench/hosts_bench.py: the N-host inventory scripts/demo.sh up --hosts N writes
 
     # -- environment -------------------------------------------------------------------------------------------------
     @staticmethod
@@ -247,7 +249,7 @@ class Bench:
         log, events = self.log_path(label), self.log_path(label, "json")
         if os.path.exists(events):
             os.unlink(events)
-        argv = ["ansible-playbook", "-i", INVENTORY, playbook, "--forks", str(forks or self.args.forks)] + list(extra)
+        argv = ["ansible-playbook", "-i", self.inventory, playbook, "--forks", str(forks or self.args.forks)] + list(extra)
         say("%s: %s (log %s)" % (label, " ".join(os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in argv[1:]),
                                  os.path.relpath(log, ROOT)))
         run_env = self.env(events)
@@ -486,7 +488,8 @@ def report(bench, res):  # pylint: disable=too-many-locals,too-many-statements
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="paired runs floor/site (median), default 5")
-    parser.add_argument("--forks", type=int, default=5, help="forks of every run, compared with 1 fork on fresh hosts (default 5)")
+    parser.add_argument("--forks", type=int, default=DEFAULT_FORKS,
+                        help="forks of every run, compared with 1 fork on fresh hosts (default %d)" % DEFAULT_FORKS)
     parser.add_argument("--skip-forks", action="store_true", help="skip the first converge with 1 and --forks forks (two fresh fleets)")
     parser.add_argument("--smoke", action="store_true", help="one pair, no fork comparison, reuse a demo that is up (for a test)")
     parser.add_argument("--ref", help="bench the roles, modules and playbooks of this git commit instead of the work tree")
