@@ -11,31 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "podman"))
 import podman_hosts  # noqa: E402  pylint: disable=wrong-import-position
+import tls_hosts  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-IMAGE = "localhost/unil-debian-systemd:12"
 PREFIX = "unil-tls-trust-" + podman_hosts.run_id(ROOT)
-STORES = ("empty", "outdated", "current")
 ADMIN, ADMIN_PASSWORD = "tls-admin", "Tls-admin-pw"
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serial")]
-
-INVENTORY = """
-all:
-  vars:
-    ansible_connection: containers.podman.podman
-    ansible_python_interpreter: /usr/bin/python3
-  hosts:
-{hosts}
-"""
 
 PLAY = """
 - name: The host probe's TLS check on podman hosts, then role comet_client's plan and refusals
@@ -60,34 +48,23 @@ PLAY = """
 """
 
 
-def podman(*args, check=True):
-    return subprocess.run(["podman"] + list(args), env=podman_hosts.podman_env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=check, timeout=300).stdout
-
-
 @pytest.fixture(name="hosts")
-def hosts_fixture(tmp_path):
-    if not shutil.which("podman") or IMAGE not in podman("images", "--format", "{{.Repository}}:{{.Tag}}", check=False):
-        pytest.skip("podman or the image %s is missing (scripts/setup.sh builds it)" % IMAGE)
-    names = dict((store, "%s-%s" % (PREFIX, store)) for store in STORES)
-    for name in names.values():
-        podman("rm", "-f", "-t", "0", name, check=False)
-        podman("run", "-d", "--name", name, "--network", "host", IMAGE, "sleep", "infinity")
-    yield names
-    for name in names.values():
-        podman("rm", "-f", "-t", "0", name, check=False)
+def hosts_fixture():
+    if tls_hosts.missing():
+        pytest.skip(tls_hosts.missing())
+    names = tls_hosts.start_hosts(PREFIX)
+    try:
+        yield names
+    finally:
+        tls_hosts.remove_hosts(names)
 
 
 def test_hosts_that_cannot_verify_the_server_are_refused_before_the_install(tmp_path, hosts, run_playbook, comet_standin):
     srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD}, tls=True, cert_dir=str(tmp_path / "certs"))
-    # an empty store: no authority at all
-    podman("exec", hosts["empty"], "sh", "-c", "rm -rf /etc/ssl/certs/* /usr/lib/ssl/cert.pem")
-    # a current store: the server's authority added as the system adds authorities
-    podman("cp", srv.ca_cert_path, "%s:/usr/local/share/ca-certificates/unil-standin.crt" % hosts["current"])
-    podman("exec", hosts["current"], "update-ca-certificates")
+    # an empty store (no authority at all); a current one (the server's authority added as the system adds them)
+    tls_hosts.prepare_stores(hosts, srv.ca_cert_path)
     (tmp_path / "out").mkdir()
-    (tmp_path / "hosts.yml").write_text(INVENTORY.format(hosts="".join(
-        "    %s: {ansible_host: %s}\n" % (store, name) for store, name in hosts.items())))
+    (tmp_path / "hosts.yml").write_text(tls_hosts.inventory(hosts))
     (tmp_path / "play.yml").write_text(PLAY.format(url=srv.url, out=tmp_path / "out"))
     rc, out = run_playbook("-i", str(tmp_path / "hosts.yml"), str(tmp_path / "play.yml"), timeout=600)
     assert rc == 0, out
