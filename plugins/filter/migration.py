@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.module_utils import _migration
+from ansible_collections.unil.backup.plugins.module_utils import _migration_history
 
 
 def _host_facts(host, variables, in_play):
@@ -47,9 +48,15 @@ def migration_stage_text(code, reason=""):
     return _migration.stage_text(str(code), str(reason or ""))
 
 
+def migration_history_path(ansible_home=None):
+    """The migration history site.yml and remove_crashplan.yml write when unil_backup_history_path is not set."""
+    return _migration_history.default_path(ansible_home)
+
+
 class FilterModule(object):
     def filters(self):
         return {
+            "migration_history_path": migration_history_path,
             "migration_summary": migration_summary,
             "migration_stage_text": migration_stage_text,
         }

@@ -288,6 +288,18 @@ def fleet_report(values):
             _comet_fleet.check_history_days(numbers["history_days"], numbers["week_days"])
         except CometInputError as exc:
             c.add_error(exc)
+    if c.has("job_log_seconds"):
+        try:
+            seconds = float(c.get("job_log_seconds"))
+        except (TypeError, ValueError):
+            seconds = None
+        if seconds is None or isinstance(c.get("job_log_seconds"), bool) or not 0 < seconds <= 3600:
+            c.add("job_log_seconds", "must be more than 0 and at most 3600 seconds (got %s)" % _shown(c.get("job_log_seconds")), " ")
+    if c.has("history_path"):
+        value = c.get("history_path")
+        if not isinstance(value, str) or (value and not os.path.isabs(os.path.expanduser(value))):
+            c.add("history_path", "must be an absolute path on the controller (~ is expanded), or empty for no migration "
+                                  "section (got %s)" % _shown(value), " ")
     _fleet_account_rules(c)
     return c.problems
 

@@ -36,7 +36,7 @@ def defaults(role, **overrides):
                       comet_system_exclusions_policy_name="UNIL")
     if role == "fleet_report":
         values.update(fleet_report_server_url="", fleet_report_admin_username="", fleet_report_admin_password="",
-                      fleet_report_ca_path="", fleet_report_dir="/srv/reports")
+                      fleet_report_ca_path="", fleet_report_dir="/srv/reports", fleet_report_history_path="")
     values.update(overrides)
     return values
 

@@ -26,7 +26,7 @@ def defaults(**overrides):
     with open(os.path.join(ROOT, "roles", "fleet_report", "defaults", "main.yml"), encoding="utf-8") as handle:
         values = yaml.safe_load(handle)
     values.update(fleet_report_server_url="", fleet_report_admin_username="", fleet_report_admin_password="",
-                  fleet_report_ca_path="", fleet_report_dir="/srv/reports")
+                  fleet_report_ca_path="", fleet_report_dir="/srv/reports", fleet_report_history_path="")
     values.update(overrides)
     return values
 
@@ -111,3 +111,14 @@ def test_the_role_and_the_module_agree_on_the_range():
         assert found(defaults(fleet_report_max_devices_per_account=value))
         with pytest.raises(CometInputError):
             fa.check_account_rules(max_devices_per_account=value)
+
+
+@pytest.mark.parametrize("name, value, ok", [
+    ("fleet_report_job_log_seconds", 3.0, True), ("fleet_report_job_log_seconds", 0, False),
+    ("fleet_report_job_log_seconds", 3601, False), ("fleet_report_job_log_seconds", "soon", False),
+    ("fleet_report_history_path", "", True), ("fleet_report_history_path", "~/h.jsonl", True),
+    ("fleet_report_history_path", "relative/h.jsonl", False),
+])
+def test_the_job_log_budget_and_the_history_path(name, value, ok):
+    problems = [p for p in rc.role_problems("fleet_report", {name: value}) if p["var"] == name]
+    assert (problems == []) is ok, problems
