@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client_role
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import CometAdminClient, CometApiError
-from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import argument_errors, argument_failure
+from ansible_collections.unil.backup.plugins.plugin_utils._controller_action import ControllerAction
 
 ARGUMENT_SPEC = dict(
     variables=dict(type="dict", required=True, no_log=True),
@@ -30,21 +29,11 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    ROLE = "comet_client"
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # tmp no longer has any effect
-        task_vars = task_vars or {}
-        errors = argument_errors(self._templar, task_vars, "comet_client")
-        if errors:
-            result.update(failed=True, msg=argument_failure("comet_client", errors), argument_errors=errors)
-            return result
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def run_on_controller(self, result, args, task_vars):
         variables, probe = args["variables"], args["probe"]
         if not isinstance(probe.get("comet"), dict):
             raise AnsibleActionFail("probe: the result of unil.backup.host_info is expected (no key comet)")

@@ -8,9 +8,9 @@ documentation in plugins/modules/comet_shared_devices.py."""
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_identity
+from ansible_collections.unil.backup.plugins.plugin_utils._controller_action import ControllerAction
 
 ARGUMENT_SPEC = dict(
     hosts=dict(type="list", elements="str"),
@@ -22,17 +22,10 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # tmp no longer has any effect
-        task_vars = task_vars or {}
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def run_on_controller(self, result, args, task_vars):
         unknown = sorted(set(args["keys"]) - set(_comet_identity.IDENTITY_KEYS))
         if unknown:
             raise AnsibleActionFail("keys: unknown identity keys %s (known: %s)"

@@ -9,31 +9,20 @@ from __future__ import annotations
 
 import os
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role_decide
-from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import argument_errors, argument_failure, role_variables
+from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import role_variables
+from ansible_collections.unil.backup.plugins.plugin_utils._controller_action import ControllerAction
 
 ARGUMENT_SPEC = dict(
     probe=dict(type="raw"),
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    ROLE = "crashplan_removal"
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # tmp no longer has any effect
-        task_vars = task_vars or {}
-        errors = argument_errors(self._templar, task_vars, "crashplan_removal")
-        if errors:
-            result.update(failed=True, msg=argument_failure("crashplan_removal", errors), argument_errors=errors)
-            return result
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def run_on_controller(self, result, args, task_vars):
         probe = args["probe"] if isinstance(args["probe"], dict) else None
         variables = role_variables(self._templar, task_vars, "crashplan_removal_")
         decision = _crashplan_role_decide.decide(variables, task_vars.get("ansible_facts") or {}, probe,

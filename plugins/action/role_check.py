@@ -8,11 +8,11 @@ documentation in plugins/modules/role_check.py."""
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.unil.backup.plugins.module_utils import _role_checks
-from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import argument_errors, argument_failure, known_variables, role_variables
+from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import known_variables, role_variables
+from ansible_collections.unil.backup.plugins.plugin_utils._controller_action import ControllerAction
 
 ROLES = ("comet_config", "comet_system_exclusions", "fleet_report")
 
@@ -25,22 +25,14 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # tmp no longer has any effect
-        task_vars = task_vars or {}
+    def checked_role(self):
         role = self._task.args.get("role")
-        errors = argument_errors(self._templar, task_vars, role) if role in ROLES else []
-        if errors:
-            result.update(failed=True, msg=argument_failure(role, errors), argument_errors=errors)
-            return result
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        return role if role in ROLES else None
+
+    def run_on_controller(self, result, args, task_vars):
         role = args["role"]
         variables = role_variables(self._templar, task_vars, role + "_")
         context = {}
