@@ -5,25 +5,8 @@
 
     python scripts/validate_inventory.py [--json] [INVENTORY ...]     (default: every directory under inventories/)
 
-The inventory is loaded as Ansible loads it (InventoryManager + VariableManager, group precedence), with NO vault
-secret: a whole vault file or an inline !vault value is never decrypted, only counted as "a secret is there". Then:
-  - every variable of the collection's namespace (comet_*, crashplan_*, fleet_report_*, unil_*) must be an option of
-    a role (roles/*/meta/argument_specs.yml) or a variable the playbooks read; else the closest known name is given;
-  - values go through the collection's own code: the roles' argument_specs (ArgumentSpecValidator, as
-    validate_argument_spec), then the checks the roles comet_config, comet_system_exclusions and fleet_report run in
-    their preflight (_role_checks: schedules, folders and globs for the host's OS, regexes, names, server URLs, the
-    report's options - the modules' rules), comet_client's names (_comet_model.check_name) and the other server URLs
-    (_comet_url, the one URL rule); a value that is a Jinja template is left to the run;
-  - per host: exactly one dept_* group (when the inventory has any), at most one OS group (linux, windows, macos),
-    one account (comet_config_account / comet_client_username), a device name unique in its account;
-  - secrets only in vault: a variable whose name says password, token or secret, in any file of the inventory (and
-    every value of a clear-text file named *vault* or *secret*), must be vault-encrypted, a template ("{{ vault_x }}")
-    or a CHANGE-ME placeholder. Its value is never printed.
-  - the files themselves: YAML that does not parse (an alias to another file's anchor), duplicate keys, a name or
-    device ID that YAML reads as a number (0042), a vault file or inline !vault whose content is not vault data
-    (checked without any secret), host_vars of a host not in the inventory, one host written twice with another
-    case, a group key Ansible skips (hots:), a role variable misspelt outside the namespace (commet_config_folders,
-    Comet_config_folders), a device ID naming one Comet device for several hosts (the rule comet_config applies).
+What is checked (every rule, and how: the inventory loaded as Ansible loads it, with no vault secret) is written
+once, in the docstring of plugins/plugin_utils/_inventory_check.py.
 The rules live in the collection (plugins/plugin_utils/_inventory_check.py), so that the playbook
 unil.backup.validate_inventory runs the same check from an installed collection (a department's pull request):
     ansible-playbook unil.backup.validate_inventory -i inventories/<site>
