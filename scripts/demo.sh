@@ -228,6 +228,11 @@ EOF
       missing)
         podman run -d --name "$name" --hostname "demo-${suffixes[i]}" --network host --systemd always \
           --label "unil.backup.demo=$demo_dir" "localhost/unil-debian-systemd:$v" /sbin/init >/dev/null
+        # a second host of one image is another machine: its own machine ID (the image's would be shared, and the
+        # role refuses hosts that would back up into one Comet device)
+        if ((i >= ${#versions[@]})); then
+          podman exec "$name" sh -c 'tr -d - </proc/sys/kernel/random/uuid >/etc/machine-id'
+        fi
         printf '       %s: started (Debian %s)\n' "$name" "$v" ;;
       *)
         podman start "$name" >/dev/null

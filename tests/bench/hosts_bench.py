@@ -56,6 +56,40 @@ def demo_inventory(demo_dir, hosts):
     return INVENTORY if hosts == 3 else os.path.join(demo_dir, "inventory")
 
 
+INOTIFY_PER_HOST = 8  # a podman systemd host holds 6 or 7 inotify instances (systemd 4, logind, dbus-daemon, ...)
+INOTIFY_LIMIT = "/proc/sys/fs/inotify/max_user_instances"
+
+
+def inotify_check(hosts):
+    """Why ``hosts`` more podman systemd hosts would not boot on this machine (None when they would): each holds inotify
+    instances, and past fs.inotify.max_user_instances (128 by default: about 15 hosts) systemd in the next ones never
+    answers."""
+    try:
+        with open(INOTIFY_LIMIT, encoding="utf-8") as handle:
+            limit = int(handle.read().strip())
+    except (OSError, ValueError):
+        return None
+    in_use = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fds = os.listdir("/proc/%s/fd" % pid)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                in_use += os.readlink("/proc/%s/fd/%s" % (pid, fd)) == "anon_inode:inotify"
+            except OSError:
+                pass
+    needed = in_use + INOTIFY_PER_HOST * hosts
+    if needed <= limit:
+        return None
+    return ("%d podman systemd hosts need about %d inotify instances (%d each, %d in use now), fs.inotify.max_user_instances"
+            " is %d: raise it first (sysctl -w fs.inotify.max_user_instances=%d) or their systemd never answers"
+            % (hosts, needed, INOTIFY_PER_HOST, in_use, limit, max(1024, needed * 2)))
+
+
 def measure(args, hosts):
     """The figures of one host count (a dict); the demo it started is always taken down."""
     ns = argparse.Namespace(demo_dir=args.demo_dir, log_dir=os.path.join(args.log_dir, "hosts-%d" % hosts), ref=args.ref,
@@ -66,7 +100,10 @@ def measure(args, hosts):
     for name in os.listdir(bench.log_dir):
         if re.match(r"^\d\d-.*\.(log|json)$", name):
             os.unlink(os.path.join(bench.log_dir, name))
-    res = {"hosts": hosts, "error": None}
+    res = {"hosts": hosts, "error": inotify_check(hosts)}
+    if res["error"]:
+        say("%d hosts: %s" % (hosts, res["error"]))
+        return res
     try:
         bench.demo("down")
         bench.demo("up", "--hosts", str(hosts), "--list-hosts")
