@@ -26,7 +26,7 @@ utun3: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> mtu 1400
 \tinet 10.8.20.7 --> 10.8.20.7 netmask 0xffffffff
 """
 # macOS's own utun interfaces: IPv6 link-local only
-IFCONFIG_IDLE = IFCONFIG_CONNECTED.split("utun3:")[0]
+IFCONFIG_IDLE = IFCONFIG_CONNECTED.split("utun3:", maxsplit=1)[0]
 
 CASES = [
     ("linux connected", ["systemd", "sshd", "pulsesvc"], vpn.linux_tunnels(LINUX_UP), True),
