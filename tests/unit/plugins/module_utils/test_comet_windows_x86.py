@@ -137,7 +137,9 @@ def test_the_role_documents_its_32_bit_variables():
     with open(os.path.join(ROOT, "roles", "comet_client", "tasks", "windows_present.yml"), encoding="utf-8") as handle:
         tasks = yaml.safe_load(handle)
     names = [task["name"] for task in tasks]
-    # chosen and refused before the installer is fetched or anything is staged on the host
-    assert names.index("Refuse a 32-bit Windows that has no 32-bit installer (before any change)") < \
-        names.index("Get the installer on the controller (once per run and installer)") < \
+    # chosen and refused by the role's decision (action comet_client_decide, before any change): the change step
+    # fetches the installer it chose, then stages it
+    assert names.index("Get the installer on the controller (once per run and installer)") < \
         names.index("Stage and run the installer")
+    fetch = tasks[names.index("Get the installer on the controller (once per run and installer)")]
+    assert "_comet_client_windows_installer_choice" in fetch["vars"]["_comet_client_host_installer"]
