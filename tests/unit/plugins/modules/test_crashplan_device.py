@@ -391,7 +391,9 @@ def test_role_deactivate_tasks(cp, tmp_path):
         return json.loads(json.loads("{%s}" % line.strip())["msg"][len("RESULT="):])
 
     first = run_play(GUID_A, PASSWORD)
-    assert first == {"enabled": True, "guid": GUID_A, "done": True, "changed": True, "status": "Deactivated", "error": "", "reason": ""}
+    # the device's name on the CrashPlan server, as the server gave it (the run's summary names the device with it)
+    assert first == {"enabled": True, "guid": GUID_A, "done": True, "changed": True, "status": "Deactivated", "error": "", "reason": "",
+                     "name": "lab-pc-1"}
     assert cp.device(GUID_A)["active"] is False
     second = run_play(GUID_A, PASSWORD)
     assert second["done"] is True and second["changed"] is False and second["status"] == "Deactivated"
@@ -418,7 +420,8 @@ def test_role_deactivate_tasks(cp, tmp_path):
      False, 0, "CrashPlan server: no GUID found."),
 ], ids=["disabled", "deactivated", "check-mode", "already", "failed", "no-guid"])
 def test_role_report_of_the_deactivation(tmp_path, deactivation, check_mode, expect_rc, expect_text):
-    """roles/crashplan_removal/tasks/report.yml with the facts main.yml sets: the report line and the final failure."""
+    """roles/crashplan_removal/tasks/result.yml and report.yml with the facts the role sets: the report line and the final
+    failure."""
     before = {"present": True, "version": "11.5.0", "era": "11.x-12.x", "install_dir": "/usr/local/crashplan", "guid": GUID_A,
               "services": [], "archives": [], "keep": ["/usr/local/var/crashplan"], "per_user_left": [], "remove": []}
     facts = {"_crashplan_removal_before": before, "_crashplan_removal_facts": dict(before, present=False),
@@ -433,6 +436,10 @@ def test_role_report_of_the_deactivation(tmp_path, deactivation, check_mode, exp
         "  vars:\n"
         "    crashplan_removal_deactivate_on_server: %s\n"
         "  tasks:\n"
+        "    - name: Set the result\n"
+        "      ansible.builtin.include_role:\n"
+        "        name: unil.backup.crashplan_removal\n"
+        "        tasks_from: result.yml\n"
         "    - name: Report\n"
         "      ansible.builtin.include_role:\n"
         "        name: unil.backup.crashplan_removal\n"
