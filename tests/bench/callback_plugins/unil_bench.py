@@ -25,6 +25,7 @@ import os
 import time
 
 from ansible.plugins.callback import CallbackBase
+from ansible.plugins.loader import action_loader
 
 DOCUMENTATION = """
 name: unil_bench
@@ -47,10 +48,18 @@ options:
 CONTROLLER_ONLY = frozenset((
     "add_host", "assert", "debug", "fail", "group_by", "import_playbook", "import_role", "import_tasks", "include_role",
     "include_tasks", "include_vars", "meta", "pause", "set_fact", "set_stats", "validate_argument_spec",
-    # the collection's actions that need no connection (_requires_connection = False): the once-per-batch identity
-    # comparison and the installer fetched on the controller
-    "unil.backup.comet_shared_devices", "unil.backup.comet_installer",
 ))
+_KNOWN = {}
+
+
+def _controller_only(action):
+    """ansible-core's own controller actions above, and every action plugin that declares it needs no connection
+    (_requires_connection = False: the collection's decisions, checks, comparisons and the installer fetch)."""
+    if action not in _KNOWN:
+        found = action_loader.get(action, class_only=True) if _short_action(action) not in CONTROLLER_ONLY else None
+        _KNOWN[action] = _short_action(action) in CONTROLLER_ONLY or (
+            found is not None and getattr(found, "_requires_connection", True) is False)
+    return _KNOWN[action]
 
 
 def _short_action(action):
@@ -89,7 +98,7 @@ class CallbackModule(CallbackBase):
 
     @staticmethod
     def _kind(name, task, data):
-        if _short_action(task.action) in CONTROLLER_ONLY:
+        if _controller_only(task.action):
             return "controller"
         delegate = task.delegate_to
         if ("_ansible_delegated_vars" in data or delegate) and delegate != name:
