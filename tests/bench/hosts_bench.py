@@ -137,8 +137,8 @@ def row(res):
     if res["error"]:
         return ["%d" % hosts, "failed: %s" % res["error"].splitlines()[0]]
     first, noop, pairs = res["first"], res["noop"], res["pairs"]
-    floor_wall, floor_cpu = median([f.wall for f, _ in pairs]), median([f.cpu for f, _ in pairs])
-    site_wall, site_cpu = median([s.wall for _, s in pairs]), median([s.cpu for _, s in pairs])
+    floor_wall, floor_cpu = median([pair[0].wall for pair in pairs]), median([pair[0].cpu for pair in pairs])
+    site_wall, site_cpu = median([pair[1].wall for pair in pairs]), median([pair[1].cpu for pair in pairs])
     counts = noop.api_counts()
     return ["%d" % hosts, fmt(first.wall / hosts), fmt(first.cpu / hosts), fmt(site_wall / hosts), fmt(site_cpu / hosts),
             fmt(floor_wall), fmt(ratio(site_wall, floor_wall), "x"), fmt(ratio(site_cpu, floor_cpu), "x"),
@@ -148,7 +148,7 @@ def row(res):
 def table_line(cells):
     if len(cells) == 2 and cells[1].startswith("failed"):
         return "   %*s  %s" % (COLUMNS[0][1], cells[0], cells[1])
-    return "   " + "  ".join("%*s" % (width, cell) for (_, width), cell in zip(COLUMNS, cells))
+    return "   " + "  ".join("%*s" % (column[1], cell) for column, cell in zip(COLUMNS, cells))
 
 
 def report(args, results, load, started):
@@ -157,7 +157,7 @@ def report(args, results, load, started):
            " fresh hosts and an empty account for each first converge" % (args.forks, DEFAULT_FORKS, args.runs),
            "  times are this machine's now (shared, loaded by other work): compare the ratios and counts, not the seconds"
            " (load average %.1f at the start, %.1f at the end, %d CPUs)" % (load, os.getloadavg()[0], os.cpu_count() or 0),
-           "", table_line([name for name, _ in COLUMNS])]
+           "", table_line([column[0] for column in COLUMNS])]
     out += [table_line(row(res)) for res in results]
     out.append("   wall and CPU in seconds; CPU: user + sys of ansible-playbook and its children on the controller; floor: min facts +"
                " one ping (tests/bench/floor.yml)")
@@ -165,9 +165,9 @@ def report(args, results, load, started):
     done = [res for res in results if not res["error"]]
     if len(done) >= 2:
         low, high = min(done, key=lambda r: r["hosts"]), max(done, key=lambda r: r["hosts"])
-        per_low = median([s.wall for _, s in low["pairs"]]) / low["hosts"]
-        per_high = median([s.wall for _, s in high["pairs"]]) / high["hosts"]
-        wall_ratio = ratio(median([s.wall for _, s in high["pairs"]]), median([f.wall for f, _ in high["pairs"]]))
+        per_low = median([pair[1].wall for pair in low["pairs"]]) / low["hosts"]
+        per_high = median([pair[1].wall for pair in high["pairs"]]) / high["hosts"]
+        wall_ratio = ratio(median([pair[1].wall for pair in high["pairs"]]), median([pair[0].wall for pair in high["pairs"]]))
         out.append("   goal (issue 25): no-op per host at %d hosts %s s vs %s s at %d hosts (no more: %s); ratio to the floor at %d"
                    " hosts %s (<= 1.0x: %s)" % (high["hosts"], fmt(per_high), fmt(per_low), low["hosts"],
                                                 "met" if per_high <= per_low else "not met", high["hosts"], fmt(wall_ratio, "x"),
