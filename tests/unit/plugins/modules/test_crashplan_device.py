@@ -420,8 +420,8 @@ def test_role_deactivate_tasks(cp, tmp_path):
      False, 0, "CrashPlan server: no GUID found."),
 ], ids=["disabled", "deactivated", "check-mode", "already", "failed", "no-guid"])
 def test_role_report_of_the_deactivation(tmp_path, deactivation, check_mode, expect_rc, expect_text):
-    """roles/crashplan_removal/tasks/result.yml and report.yml with the facts the role sets: the report line and the final
-    failure."""
+    """roles/crashplan_removal/tasks/result.yml (the result, then report.yml) with the facts the role sets: the report
+    line and the final failure."""
     before = {"present": True, "version": "11.5.0", "era": "11.x-12.x", "install_dir": "/usr/local/crashplan", "guid": GUID_A,
               "services": [], "archives": [], "keep": ["/usr/local/var/crashplan"], "per_user_left": [], "remove": []}
     facts = {"_crashplan_removal_before": before, "_crashplan_removal_facts": dict(before, present=False),
@@ -436,14 +436,10 @@ def test_role_report_of_the_deactivation(tmp_path, deactivation, check_mode, exp
         "  vars:\n"
         "    crashplan_removal_deactivate_on_server: %s\n"
         "  tasks:\n"
-        "    - name: Set the result\n"
+        "    - name: Set the result and report\n"
         "      ansible.builtin.include_role:\n"
         "        name: unil.backup.crashplan_removal\n"
         "        tasks_from: result.yml\n"
-        "    - name: Report\n"
-        "      ansible.builtin.include_role:\n"
-        "        name: unil.backup.crashplan_removal\n"
-        "        tasks_from: report.yml\n"
         "    - name: Show\n"
         "      ansible.builtin.debug:\n"
         "        msg: \"SD={{ crashplan_removal_result.server_deactivation | to_json }}\"\n" % ("true" if deactivation else "false"))
