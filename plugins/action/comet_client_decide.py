@@ -45,13 +45,9 @@ class ActionModule(ControllerAction):
                                           str(variables.get("admin_password") or ""),
                                           validate_certs=args["validate_certs"], ca_path=args["ca_path"] or None,
                                           timeout=args["timeout"] or 30)
-                answer = client.server_version()
+                return client.version()
             except (ValueError, CometApiError) as exc:
                 raise AnsibleActionFail("unil.backup.comet_client: the Comet Server's version could not be read: %s" % exc)
-            version = str(answer.get("Version") or "") if isinstance(answer, dict) else ""
-            if not version:
-                raise AnsibleActionFail("unil.backup.comet_client: meta/version answered without a Version")
-            return version
 
         decision = _comet_client_role.decide(
             str(task_vars.get("inventory_hostname") or ""), variables, task_vars.get("ansible_facts") or {}, probe,

@@ -88,10 +88,6 @@ class LookupModule(LookupBase):
             client = CometAdminClient(opts["server_url"], opts["admin_username"], opts["admin_password"],
                                       validate_certs=opts["validate_certs"], ca_path=opts["ca_path"] or None,
                                       timeout=opts["timeout"] or 30)
-            answer = client.server_version()
+            return [client.version()]
         except (ValueError, CometApiError) as exc:
             raise AnsibleLookupError("unil.backup.comet_server_version: %s" % exc)
-        version = str(answer.get("Version") or "") if isinstance(answer, dict) else ""
-        if not version:
-            raise AnsibleLookupError("unil.backup.comet_server_version: meta/version answered without a Version")
-        return [version]

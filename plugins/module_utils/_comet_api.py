@@ -910,6 +910,15 @@ class CometAdminClient:
     def server_version(self):
         return self.call("meta/version")
 
+    def version(self):
+        """The server's version (meta/version's Version, e.g. 24.6.0), which is the version of the clients it
+        generates. Raises CometApiError, also when the answer has no Version."""
+        answer = self.server_version()
+        version = str(answer.get("Version") or "") if isinstance(answer, dict) else ""
+        if not version:
+            raise CometApiError("meta/version", None, "answered without a Version")
+        return version
+
     def list_users(self):
         return self.call("list-users")
 
