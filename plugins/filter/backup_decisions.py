@@ -13,6 +13,7 @@ import os
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
+from ansible_collections.unil.backup.plugins.module_utils import _comet_client_role
 from ansible_collections.unil.backup.plugins.module_utils import _comet_exclusions
 from ansible_collections.unil.backup.plugins.module_utils import _comet_schedule
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
@@ -22,10 +23,9 @@ def comet_client_plan(probe, target_version, unit_sha256="", unit_enabled=True, 
                       state="present", can_install=True, require_login=False, services=None, os=""):
     if not isinstance(probe, dict) or not isinstance(probe.get("comet"), dict):
         raise AnsibleFilterError("comet_client_plan: the input must be the result of unil.backup.host_info")
-    result = cc.plan(probe, str(target_version or ""), str(unit_sha256 or ""), bool(unit_enabled), bool(allow_downgrade),
-                     bool(can_login), str(state), bool(can_install), bool(require_login), tuple(services or ()))
-    result["password_login"] = cc.password_login(result, str(os or ""), str(state))
-    return result
+    return _comet_client_role.planned(probe, str(target_version or ""), str(unit_sha256 or ""), bool(unit_enabled),
+                                      bool(allow_downgrade), bool(can_login), str(state), bool(can_install),
+                                      bool(require_login), tuple(services or ()), str(os or ""))
 
 
 def comet_client_settings(variables, facts=None):
@@ -34,13 +34,8 @@ def comet_client_settings(variables, facts=None):
     form of role_settings. Adds ``target`` and ``ask_server_version`` (the version to install, known or not)."""
     if not isinstance(variables, dict):
         raise AnsibleFilterError("comet_client_settings: the input must be a dict of the role's variables")
-    if facts is not None:
-        installer_file = str(variables.get("installer_file") or "")
-        variables = cc.role_inputs(variables, facts, not installer_file or os.path.isfile(installer_file))
-    settings = cc.role_settings(variables)
-    settings["target"], settings["ask_server_version"] = cc.target_version(
-        settings, variables.get("state", "present"), variables.get("version") or "")
-    return settings
+    installer_file = str(variables.get("installer_file") or "")
+    return _comet_client_role.settings(variables, facts, not installer_file or os.path.isfile(installer_file))
 
 
 def comet_client_refusals(plan, host, two_factor="", shared=None):

@@ -17,9 +17,11 @@ from ansible_collections.unil.backup.plugins.module_utils import _comet_client a
 from ansible_collections.unil.backup.plugins.module_utils import _comet_windows
 
 
-def settings(variables, facts, installer_file_exists=True):
-    """The role's variables checked and resolved (role_settings), with ``target`` and ``ask_server_version``."""
-    resolved = cc.role_settings(cc.role_inputs(variables, facts, installer_file_exists))
+def settings(variables, facts=None, installer_file_exists=True):
+    """The role's variables checked and resolved (role_settings), with ``target`` and ``ask_server_version``. With
+    ``facts`` (ansible_facts), ``variables`` are the role's variables as they are, secrets included (reduced to booleans
+    by role_inputs); without, they are role_settings' input already."""
+    resolved = cc.role_settings(cc.role_inputs(variables, facts, installer_file_exists) if facts is not None else variables)
     resolved["target"], resolved["ask_server_version"] = cc.target_version(
         resolved, variables.get("state", "present"), variables.get("version") or "")
     return resolved
@@ -47,6 +49,15 @@ def public_facts(probe):
     }
 
 
+def planned(probe, target, unit_sha256="", unit_enabled=True, allow_downgrade=False, can_login=False, state="present",
+            can_install=True, require_login=False, services=(), os_name=""):
+    """The plan (_comet_client.plan) with ``password_login``: whether it logs in with the end user's password."""
+    result = cc.plan(probe, target, unit_sha256, unit_enabled, allow_downgrade, can_login, state, can_install,
+                     require_login, services)
+    result["password_login"] = cc.password_login(result, os_name, state)
+    return result
+
+
 def decide(host, variables, facts, probe, options, server_version=None, installer_file_exists=True):
     """Role comet_client's decision for ``host``. ``variables``: the role's variables without prefix (the
     comet_client_settings filter's input); ``facts``: ansible_facts; ``probe``: host_info's result. ``options``:
@@ -71,10 +82,9 @@ def decide(host, variables, facts, probe, options, server_version=None, installe
     unit_text = str(options.get("unit_text") or "")
     unit_sha256 = hashlib.sha256(unit_text.encode("utf-8")).hexdigest() if resolved["os"] == "linux" and unit_text else ""
     credentials = bool(variables.get("username")) and bool(variables.get("password"))
-    plan = cc.plan(probe, str(target or ""), unit_sha256, bool(options.get("unit_enabled", True)),
+    plan = planned(probe, str(target or ""), unit_sha256, bool(options.get("unit_enabled", True)),
                    bool(options.get("allow_downgrade")), bool(options.get("login_repair", True)) and credentials, state,
-                   credentials, bool(options.get("require_login")), tuple(resolved["services"]))
-    plan["password_login"] = cc.password_login(plan, resolved["os"], state)
+                   credentials, bool(options.get("require_login")), tuple(resolved["services"]), resolved["os"])
     out["_comet_client_plan"] = plan
     refusals = cc.refusals(host, plan)
     if resolved["os"] == "windows" and plan["action"] != "none":
