@@ -12,11 +12,10 @@ import os
 import socket
 
 from ansible import constants as C
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.unil.backup.plugins.module_utils._comet_api import run_identity
 from ansible_collections.unil.backup.plugins.module_utils import _migration_history as history
+from ansible_collections.unil.backup.plugins.plugin_utils._controller_action import ControllerAction
 
 ARGUMENT_SPEC = dict(
     playbook=dict(type="str", required=True, choices=list(history.PLAYBOOKS)),
@@ -56,22 +55,11 @@ def play_hosts(task_vars):
     return hosts, in_play, set(h for h in hosts if h not in in_play and h not in current)
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-    # the history is the controller's business: no connection to the host
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    # the history is the controller's business: no connection to the host (plugin_utils/_controller_action.py)
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # tmp no longer has any effect
-        task_vars = task_vars or {}
-        try:
-            dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        except AnsibleActionFail as exc:
-            result.update(failed=True, msg=exc.message)
-            return result
+    def run_on_controller(self, result, args, task_vars):
         path = args["path"]
         if path is None:
             path = history.default_path(C.config.get_config_value("ANSIBLE_HOME"))
