@@ -50,3 +50,21 @@ def run_playbook(*args, tmp_path=None, env=None, clear_comet=False, timeout=600,
     shown = label or " ".join(os.path.basename(str(a)) for a in args)
     print("$ ansible-playbook %s: rc %d in %.1f s" % (shown, proc.returncode, time.time() - started))
     return proc.returncode, proc.stdout
+
+
+CONTROLLER_INVENTORY = """all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    comet_config_server_url: %(url)s
+    comet_config_admin_username: %(admin)s
+    comet_config_admin_password: %(password)s
+    comet_config_account: %(account)s
+%(hosts)s"""
+
+
+def controller_inventory(url, admin, password, account, hosts):
+    """An inventory of hosts run on the controller (local connection, this Python) whose role comet_config reaches
+    the stand-in at ``url`` with the administrator ``admin`` and ``account``; ``hosts``: the YAML under ``all:``
+    (its ``hosts:`` or ``children:``, indented by two spaces)."""
+    return CONTROLLER_INVENTORY % dict(url=url, admin=admin, password=password, account=account, hosts=hosts.strip("\n"))

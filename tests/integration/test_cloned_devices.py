@@ -7,31 +7,25 @@ the others, and the other hosts go on. Real ansible-playbook of role comet_confi
 comparison runs once for the batch (action comet_shared_devices)."""
 from __future__ import annotations
 
+from playbook_runner import controller_inventory
+
 ADMIN, ADMIN_PASSWORD = "cloned-admin", "Cl0ned-admin-pw"
 
-INVENTORY = """
-all:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
-    comet_config_server_url: {url}
-    comet_config_admin_username: {admin}
-    comet_config_admin_password: {password}
-    comet_config_account: dept-lab
+HOSTS = """
   children:
     golden:
       hosts:
-        lab-01: {{_id: dev-golden}}
-        lab-02: {{_id: dev-golden}}
+        lab-01: {_id: dev-golden}
+        lab-02: {_id: dev-golden}
     own:
       hosts:
-        lab-03: {{_id: dev-own}}
+        lab-03: {_id: dev-own}
     room_b:
       vars:
         comet_config_device_id: dev-room-b
       hosts:
-        lab-04: {{_id: ""}}
-        lab-05: {{_id: ""}}
+        lab-04: {_id: ""}
+        lab-05: {_id: ""}
 """
 
 PLAY = """
@@ -60,7 +54,7 @@ def standin(comet_standin):
 
 
 def run(tmp_path, run_playbook, srv, *extra):
-    (tmp_path / "hosts.yml").write_text(INVENTORY.format(url=srv.url, admin=ADMIN, password=ADMIN_PASSWORD))
+    (tmp_path / "hosts.yml").write_text(controller_inventory(srv.url, ADMIN, ADMIN_PASSWORD, "dept-lab", HOSTS))
     (tmp_path / "play.yml").write_text(PLAY)
     return run_playbook("-i", str(tmp_path / "hosts.yml"), str(tmp_path / "play.yml"), *extra, timeout=300)
 

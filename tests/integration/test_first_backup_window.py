@@ -16,21 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from playbook_runner import controller_inventory
+
 ADMIN, ADMIN_PASSWORD = "first-admin", "F1rst-admin-pw"
 ACCOUNT, DEVICE, TIMEZONE = "dept-lab", "dev-new", "Europe/Zurich"
 
-INVENTORY = """
-all:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
-    comet_config_server_url: {url}
-    comet_config_admin_username: {admin}
-    comet_config_admin_password: {password}
-    comet_config_account: {account}
+HOSTS = """
   hosts:
-    lab-01: {{comet_client_device_id: {device}}}
-"""
+    lab-01: {comet_client_device_id: %s}
+""" % DEVICE
 
 PLAY = """
 - name: Role comet_config, then the run's summary
@@ -76,8 +70,7 @@ OUTSIDE = (180, 300)
 
 
 def run(tmp_path, run_playbook, srv, *extra):
-    (tmp_path / "hosts.yml").write_text(INVENTORY.format(url=srv.url, admin=ADMIN, password=ADMIN_PASSWORD,
-                                                         account=ACCOUNT, device=DEVICE))
+    (tmp_path / "hosts.yml").write_text(controller_inventory(srv.url, ADMIN, ADMIN_PASSWORD, ACCOUNT, HOSTS))
     (tmp_path / "play.yml").write_text(PLAY)
     result_path = tmp_path / "result.json"
     rc, out = run_playbook("-i", str(tmp_path / "hosts.yml"), str(tmp_path / "play.yml"),

@@ -17,21 +17,15 @@ import unicodedata
 
 import pytest
 
+from playbook_runner import controller_inventory
+
 ADMIN, ADMIN_PASSWORD = "onedrive-admin", "0neDrive-admin-pw"
 ACCOUNT, DEVICE = "dept-mac", "dev-mac-1"
 
-INVENTORY = """
-all:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
-    comet_config_server_url: {url}
-    comet_config_admin_username: {admin}
-    comet_config_admin_password: {password}
-    comet_config_account: {account}
+HOSTS = """
   hosts:
-    mac-01: {{comet_client_device_id: {device}}}
-"""
+    mac-01: {comet_client_device_id: %s}
+""" % DEVICE
 
 PLAY = """
 - name: Role comet_config on a Mac device
@@ -86,8 +80,7 @@ def configured_fixture(tmp_path, run_playbook, comet_standin):
     srv = comet_standin(admin_users={ADMIN: ADMIN_PASSWORD})
     srv.state.add_user(ACCOUNT, "dept-mac-user-pw")
     srv.state.add_device(ACCOUNT, DEVICE, DEVICE, platform={"os": "darwin", "version": "11.7.10"})
-    (tmp_path / "hosts.yml").write_text(INVENTORY.format(url=srv.url, admin=ADMIN, password=ADMIN_PASSWORD,
-                                                         account=ACCOUNT, device=DEVICE))
+    (tmp_path / "hosts.yml").write_text(controller_inventory(srv.url, ADMIN, ADMIN_PASSWORD, ACCOUNT, HOSTS))
     (tmp_path / "play.yml").write_text(PLAY)
 
     def run(*extra):
