@@ -13,7 +13,6 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 _ROLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles")
-_KNOWN = {}
 _SPECS = {}
 
 
@@ -23,33 +22,33 @@ def role_variables(templar, task_vars, prefix):
     return dict((name, templar.template(task_vars[name])) for name in sorted(task_vars) if name.startswith(prefix))
 
 
-def known_variables(role):
-    """The options of the role's entry points (meta/argument_specs.yml, shipped with the collection); None when the
-    specification cannot be read (then no name is called unknown)."""
-    if role not in _KNOWN:
-        known = set()
+def _role_specs(role):
+    """The role's entry points (meta/argument_specs.yml, shipped with the collection), read once; None when the
+    specification cannot be read."""
+    if role not in _SPECS:
         try:
             with open(os.path.join(_ROLES_DIR, role, "meta", "argument_specs.yml"), encoding="utf-8") as handle:
-                specs = (yaml.safe_load(handle) or {}).get("argument_specs") or {}
-            for entry in specs.values():
-                known.update(((entry or {}).get("options") or {}).keys())
+                _SPECS[role] = (yaml.safe_load(handle) or {}).get("argument_specs") or {}
         except (OSError, yaml.YAMLError):
-            known = None
-        _KNOWN[role] = known
-    return _KNOWN[role]
+            _SPECS[role] = None
+    return _SPECS[role]
+
+
+def known_variables(role):
+    """The options of the role's entry points; None when the specification cannot be read (then no name is called
+    unknown)."""
+    specs = _role_specs(role)
+    if specs is None:
+        return None
+    known = set()
+    for entry in specs.values():
+        known.update(((entry or {}).get("options") or {}).keys())
+    return known
 
 
 def role_argument_spec(role, entry="main"):
-    """The options of one entry point of the role (meta/argument_specs.yml); {} when it cannot be read."""
-    key = (role, entry)
-    if key not in _SPECS:
-        try:
-            with open(os.path.join(_ROLES_DIR, role, "meta", "argument_specs.yml"), encoding="utf-8") as handle:
-                specs = (yaml.safe_load(handle) or {}).get("argument_specs") or {}
-        except (OSError, yaml.YAMLError):
-            specs = {}
-        _SPECS[key] = ((specs.get(entry) or {}).get("options")) or {}
-    return _SPECS[key]
+    """The options of one entry point of the role; {} when it cannot be read."""
+    return (((_role_specs(role) or {}).get(entry) or {}).get("options")) or {}
 
 
 def argument_errors(templar, task_vars, role, entry="main"):
