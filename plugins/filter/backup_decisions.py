@@ -12,11 +12,13 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.unil.backup.plugins.module_utils import _comet_client as cc
-from ansible_collections.unil.backup.plugins.module_utils import _comet_client_role
-from ansible_collections.unil.backup.plugins.module_utils import _comet_exclusions
-from ansible_collections.unil.backup.plugins.module_utils import _comet_schedule
-from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+cc = lazy_module("_comet_client")
+_comet_client_role = lazy_module("_comet_client_role")
+_comet_exclusions = lazy_module("_comet_exclusions")
+_comet_schedule = lazy_module("_comet_schedule")
+cp = lazy_module("_crashplan")
 
 
 def comet_client_plan(probe, target_version, unit_sha256="", unit_enabled=True, allow_downgrade=False, can_login=False,

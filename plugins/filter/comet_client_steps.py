@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.unil.backup.plugins.module_utils import _comet_client_steps as steps
-from ansible_collections.unil.backup.plugins.module_utils import _comet_client_role
-from ansible_collections.unil.backup.plugins.module_utils import _comet_url
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+steps = lazy_module("_comet_client_steps")
+_comet_client_role = lazy_module("_comet_client_role")
+_comet_url = lazy_module("_comet_url")
+_host_facts = lazy_module("_host_facts")
 
 
 def _text(value):
@@ -37,7 +40,7 @@ def comet_server_origin(url):
 
 
 def comet_client_facts_missing(facts):
-    return steps.facts_missing(facts)
+    return _host_facts.facts_missing(facts)
 
 
 def comet_client_two_factor(account_result, account="", plan=None, os=""):

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.unil.backup.plugins.module_utils import _comet_windows as cw
-from ansible_collections.unil.backup.plugins.module_utils import _windows_exit_codes as ec
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+cw = lazy_module("_comet_windows")
+ec = lazy_module("_windows_exit_codes")
 
 
 def comet_client_windows_facts(raw, install_dir_hint=""):

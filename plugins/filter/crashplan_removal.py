@@ -13,8 +13,10 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
-from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role as role
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+cp = lazy_module("_crashplan")
+role = lazy_module("_crashplan_role")
 
 
 def crashplan_removal_os(facts):
@@ -30,7 +32,7 @@ def crashplan_removal_check(variables, facts=None):
     return {"ok": not problems, "problems": problems, "msg": role.problems_text(problems)}
 
 
-def crashplan_removal_host(probe, os_name="", archives=None, log_dir=cp.WINDOWS_DEFAULT_LOG_DIR, linux_backup_tool=""):
+def crashplan_removal_host(probe, os_name="", archives=None, log_dir="", linux_backup_tool=""):
     return role.reused_probe(probe, str(os_name or ""), list(archives or []), str(log_dir or cp.WINDOWS_DEFAULT_LOG_DIR),
                              str(linux_backup_tool or ""))
 

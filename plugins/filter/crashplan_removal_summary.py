@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role as role
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+role = lazy_module("_crashplan_role")
 
 
 def crashplan_removal_summary(results):

@@ -11,7 +11,9 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.unil.backup.plugins.module_utils import _comet_fleet_html
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+_comet_fleet_html = lazy_module("_comet_fleet_html")
 
 
 def fleet_report_html(report, departments=None, title="Comet Backup fleet report"):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.unil.backup.plugins.module_utils._comet_fleet_migration import summary_lines
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+_comet_fleet_migration = lazy_module("_comet_fleet_migration")
 
 
 def fleet_report_migration_lines(section, stuck=5):
@@ -16,7 +18,7 @@ def fleet_report_migration_lines(section, stuck=5):
         raise AnsibleFilterError("fleet_report_migration_lines: the input must be the migration section of "
                                  "unil.backup.comet_fleet_report's result (a dict), got %s" % type(section).__name__)
     try:
-        return summary_lines(section, int(stuck))
+        return _comet_fleet_migration.summary_lines(section, int(stuck))
     except (TypeError, ValueError) as exc:
         raise AnsibleFilterError("fleet_report_migration_lines: %s" % exc)
 

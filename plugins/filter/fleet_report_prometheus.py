@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.unil.backup.plugins.module_utils._comet_fleet_metrics import render_textfile
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+_comet_fleet_metrics = lazy_module("_comet_fleet_metrics")
 
 
 def fleet_report_prometheus(report, departments=None):
     try:
-        return render_textfile(report, departments)
+        return _comet_fleet_metrics.render_textfile(report, departments)
     except ValueError as exc:
         raise AnsibleFilterError("fleet_report_prometheus: %s" % exc)
 

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.unil.backup.plugins.module_utils import _migration
-from ansible_collections.unil.backup.plugins.module_utils import _migration_history
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+_migration = lazy_module("_migration")
+_migration_history = lazy_module("_migration_history")
 
 
 def _host_facts(host, variables, in_play):

@@ -9,8 +9,13 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.unil.backup.plugins.module_utils import _comet_fleet, _role_checks, _role_results
-from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import known_variables
+
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+_comet_fleet = lazy_module("_comet_fleet")
+_role_checks = lazy_module("_role_checks")
+_role_results = lazy_module("_role_results")
+_role_variables = lazy_module("ansible_collections.unil.backup.plugins.plugin_utils._role_variables")
 
 
 def role_problems(variables, role, warn_unknown=True, os_name=None, check_device=False, check_mode=False, device_name=None):
@@ -26,7 +31,7 @@ def role_problems(variables, role, warn_unknown=True, os_name=None, check_device
         problems = _role_checks.role_problems(str(role), variables, **context)
     except (TypeError, ValueError) as exc:
         raise AnsibleFilterError("role_problems: %s" % exc)
-    known = known_variables(str(role)) if warn_unknown else None
+    known = _role_variables.known_variables(str(role)) if warn_unknown else None
     if known:
         for unknown in _role_checks.unknown_variables(str(role), variables.keys(), known):
             Display().warning(unknown["text"])

@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.unil.backup.plugins.module_utils import _role_summaries
+from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
+
+_role_summaries = lazy_module("_role_summaries")
 
 
 def _require(value, kind, name, what):

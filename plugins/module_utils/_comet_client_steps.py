@@ -81,15 +81,7 @@ def _join(*parts):
 # ---------------------------------------------------------------------------------------------------------------
 # Facts and refusals read before the plan (vars/main.yml)
 # ---------------------------------------------------------------------------------------------------------------
-_FACTS_NEEDED = ("system", "os_family", "hostname", "distribution")
-
-
-def facts_missing(facts):
-    """Whether the facts the role decides on are not there yet (a play without facts): the first read gathers them."""
-    facts = _dict(facts)
-    if any(key not in facts for key in _FACTS_NEEDED):
-        return True
-    return facts.get("system") == "Linux" and "service_mgr" not in facts
+# (whether the facts are there: _host_facts.facts_missing, kept apart for the play's first task)
 
 
 def two_factor(account_result, account, plan, os_name):

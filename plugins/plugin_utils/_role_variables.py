@@ -14,6 +14,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 _ROLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles")
 _SPECS = {}
+# libyaml's loader where PyYAML has it (ansible-core's own choice), the pure-Python one otherwise
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def role_variables(templar, task_vars, prefix):
@@ -28,10 +30,23 @@ def _role_specs(role):
     if role not in _SPECS:
         try:
             with open(os.path.join(_ROLES_DIR, role, "meta", "argument_specs.yml"), encoding="utf-8") as handle:
-                _SPECS[role] = (yaml.safe_load(handle) or {}).get("argument_specs") or {}
+                _SPECS[role] = (yaml.load(handle, Loader=_YAML_LOADER) or {}).get("argument_specs") or {}
         except (OSError, yaml.YAMLError):
             _SPECS[role] = None
     return _SPECS[role]
+
+
+def _read_all_specs():
+    """Every role's specification, read when this file is imported: ansible-playbook imports an action plugin (and so
+    this file) in its main process before it forks one worker per host and task, so the workers inherit the parsed
+    specifications instead of parsing the YAML again for every host (tests/bench: the decisions' own time)."""
+    try:
+        roles = sorted(os.listdir(_ROLES_DIR))
+    except OSError:
+        roles = []
+    for role in roles:
+        if os.path.isfile(os.path.join(_ROLES_DIR, role, "meta", "argument_specs.yml")):
+            _role_specs(role)
 
 
 def known_variables(role):
@@ -67,3 +82,6 @@ def argument_errors(templar, task_vars, role, entry="main"):
 def argument_failure(role, errors):
     """The failure message of argument_errors(), worded as ansible-core's."""
     return "unil.backup.%s: Validation of arguments failed (meta/argument_specs.yml):\n%s" % (role, "\n".join(errors))
+
+
+_read_all_specs()

@@ -15,6 +15,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.unil.backup.plugins.filter.comet_client_steps import FilterModule
 from ansible_collections.unil.backup.plugins.module_utils import _comet_client_steps as steps
+from ansible_collections.unil.backup.plugins.module_utils import _host_facts
 
 F = FilterModule().filters()
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
@@ -333,7 +334,7 @@ FULL = {"system": "Linux", "os_family": "Debian", "hostname": "pc1", "distributi
     (None, True),
 ])
 def test_facts_missing(facts, expected):
-    assert steps.facts_missing(facts) is expected
+    assert _host_facts.facts_missing(facts) is expected
 
 
 TWO_FACTOR = {"account": {"login": {"password": False, "totp": True, "two_factor_required": True}}}
