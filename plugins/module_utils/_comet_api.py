@@ -585,8 +585,9 @@ class CometAdminClient:
         return status, data
 
     def _tls_context(self, endpoint):
-        """Ansible's TLS context, built once per client (loading the CA store costs tens of ms per request)."""
-        if self._context is None:
+        """Ansible's TLS context, built once per client (loading the CA store costs tens of ms per request); none for
+        a server reached over plain HTTP, which has no use for it."""
+        if self._context is None and self._url(endpoint).lower().startswith("https:"):
             failure = None
             try:
                 self._context = make_context(cafile=self.ca_path, validate_certs=self.validate_certs)

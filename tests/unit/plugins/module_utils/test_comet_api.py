@@ -646,3 +646,16 @@ def test_helpers_send_the_documented_parameters():
         ("get-jobs-for-user", {"TargetUser": "pnom"}), ("get-jobs-for-date-range", {"Start": "1700000000", "End": "1700086400"}),
         ("meta/version", {}), ("create-install-token", {"TargetUser": "pnom", "TargetPassword": "pw", "Server": "https://x/"}),
     ]
+
+
+def test_tls_context_only_for_https(monkeypatch):
+    """Loading the CA store costs tens of milliseconds per client: a plain-HTTP server never asks for it, an HTTPS one
+    gets it once per client."""
+    built = []
+    monkeypatch.setattr(api, "make_context", lambda **kwargs: built.append(kwargs) or "context")
+    plain = api.CometAdminClient("http://comet.example.test/", "admin", PASSWORD)
+    assert plain._tls_context("meta/version") is None  # pylint: disable=protected-access
+    secure = api.CometAdminClient(URL, "admin", PASSWORD)
+    assert secure._tls_context("meta/version") == "context"  # pylint: disable=protected-access
+    assert secure._tls_context("meta/version") == "context"  # pylint: disable=protected-access
+    assert len(built) == 1
