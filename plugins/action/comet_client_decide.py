@@ -18,6 +18,7 @@ ARGUMENT_SPEC = dict(
     variables=dict(type="dict", required=True, no_log=True),
     probe=dict(type="dict", required=True),
     unit_text=dict(type="str", default=""),
+    product_name=dict(type="str", default=""),
     unit_enabled=dict(type="bool", default=True),
     allow_downgrade=dict(type="bool", default=False),
     login_repair=dict(type="bool", default=True),
@@ -51,7 +52,7 @@ class ActionModule(ControllerAction):
 
         decision = _comet_client_role.decide(
             str(task_vars.get("inventory_hostname") or ""), variables, task_vars.get("ansible_facts") or {}, probe,
-            dict((key, args[key]) for key in ("unit_text", "unit_enabled", "allow_downgrade", "login_repair",
+            dict((key, args[key]) for key in ("unit_text", "product_name", "unit_enabled", "allow_downgrade", "login_repair",
                                               "require_login", "allow_shared")),
             server_version=server_version,
             installer_file_exists=not installer_file or os.path.isfile(installer_file))

@@ -58,10 +58,39 @@ def planned(probe, target, unit_sha256="", unit_enabled=True, allow_downgrade=Fa
     return result
 
 
+# The unit documented by Comet ("Linux - other distribution"), plus Environment=HOME=/root so that the client finds its
+# credentials; the header says who writes it. Its digest is compared with the host's copy (host_info's unit.sha256).
+LINUX_UNIT = """# Ansible managed
+# Comet Backup client started at boot: the unit documented by Comet ("Linux - other distribution"),
+# plus Environment=HOME=/root so that the client finds its credentials.
+[Unit]
+Description=Comet Backup Client (%(product_name)s)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+RemainAfterExit=true
+KillMode=process
+User=root
+Environment=HOME=/root
+ExecStart=%(install_dir)s/backup-daemon-start.sh
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def linux_unit(product_name, install_dir):
+    """The systemd unit role comet_client writes on Linux (/etc/systemd/system/<comet_client_linux_service_name>.service)."""
+    return LINUX_UNIT % {"product_name": product_name, "install_dir": str(install_dir).rstrip("/")}
+
+
 def decide(host, variables, facts, probe, options, server_version=None, installer_file_exists=True):
     """Role comet_client's decision for ``host``. ``variables``: the role's variables without prefix (the
     comet_client_settings filter's input); ``facts``: ansible_facts; ``probe``: host_info's result. ``options``:
-    unit_text, unit_enabled, allow_downgrade, login_repair, require_login, allow_shared. ``server_version``: a
+    unit_text (default: linux_unit of product_name and linux_install_dir), unit_enabled, allow_downgrade, login_repair,
+    require_login, allow_shared. ``server_version``: a
     callable(settings) -> version, asked only when the version to install is not known otherwise.
 
     Returns {failed, msg, facts}: ``msg`` names every problem (the variables first, else the plan's refusal);
@@ -79,8 +108,12 @@ def decide(host, variables, facts, probe, options, server_version=None, installe
             return {"failed": True, "facts": out,
                     "msg": "unil.backup.comet_client: the version to install must be asked of the Comet Server"}
         target = server_version(resolved)
-    unit_text = str(options.get("unit_text") or "")
-    unit_sha256 = hashlib.sha256(unit_text.encode("utf-8")).hexdigest() if resolved["os"] == "linux" and unit_text else ""
+    unit_text = ""
+    if resolved["os"] == "linux":
+        unit_text = str(options.get("unit_text") or "") or linux_unit(str(options.get("product_name") or ""),
+                                                                       str(variables.get("linux_install_dir") or ""))
+        out["_comet_client_unit_text"] = unit_text
+    unit_sha256 = hashlib.sha256(unit_text.encode("utf-8")).hexdigest() if unit_text else ""
     credentials = bool(variables.get("username")) and bool(variables.get("password"))
     plan = planned(probe, str(target or ""), unit_sha256, bool(options.get("unit_enabled", True)),
                    bool(options.get("allow_downgrade")), bool(options.get("login_repair", True)) and credentials, state,

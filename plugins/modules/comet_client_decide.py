@@ -42,7 +42,15 @@ options:
     type: dict
     required: true
   unit_text:
-    description: The systemd unit the role wants on Linux (its digest is compared with the host's).
+    description:
+      - The systemd unit wanted on Linux (its digest is compared with the host's); returned as the fact
+        C(_comet_client_unit_text).
+      - Empty, the role's own unit (Comet's documented unit, with O(product_name) and the variable
+        C(linux_install_dir)).
+    type: str
+    default: ""
+  product_name:
+    description: The client's product name, in the description of the role's own unit.
     type: str
     default: ""
   unit_enabled:

@@ -54,6 +54,31 @@ def test_another_unit_on_the_host_is_rewritten():
     assert decide(host_probe=probe(unit_text="old"))["facts"]["_comet_client_plan"]["write_unit"] is True
 
 
+# The unit as the role's template rendered it until 2026-12 (byte for byte: a converged host's unit is not rewritten).
+RENDERED_BY_THE_TEMPLATE = (
+    "# Ansible managed\n"
+    "# Comet Backup client started at boot: the unit documented by Comet (\"Linux - other distribution\"),\n"
+    "# plus Environment=HOME=/root so that the client finds its credentials.\n"
+    "[Unit]\nDescription=Comet Backup Client (Comet Backup UNIL)\nAfter=network-online.target\nWants=network-online.target\n\n"
+    "[Service]\nType=simple\nRemainAfterExit=true\nKillMode=process\nUser=root\nEnvironment=HOME=/root\n"
+    "ExecStart=/opt/CometBackupUNIL/backup-daemon-start.sh\n\n[Install]\nWantedBy=multi-user.target\n")
+
+
+def test_the_role_unit_is_the_one_it_always_wrote():
+    assert role.linux_unit("Comet Backup UNIL", "/opt/CometBackupUNIL") == RENDERED_BY_THE_TEMPLATE
+    assert role.linux_unit("Comet Backup UNIL", "/opt/CometBackupUNIL/") == RENDERED_BY_THE_TEMPLATE
+
+
+def test_without_a_unit_given_the_role_unit_is_wanted_and_returned_on_linux_only():
+    own = role.linux_unit("Comet Backup UNIL", VARIABLES["linux_install_dir"])
+    options = {"unit_text": "", "product_name": "Comet Backup UNIL"}
+    converged = decide(host_probe=probe(unit_text=own), options=options)["facts"]
+    assert converged["_comet_client_unit_text"] == own and converged["_comet_client_plan"]["write_unit"] is False
+    assert decide(host_probe=probe(unit_text=UNIT), options=options)["facts"]["_comet_client_plan"]["write_unit"] is True
+    mac = role.decide("mac1", VARIABLES, dict(FACTS, system="Darwin", os_family="Darwin"), probe(), options)
+    assert "_comet_client_unit_text" not in mac["facts"]
+
+
 def test_bad_variables_refuse_the_host_naming_them_and_keep_the_facts_read():
     got = decide({"brand": "bad brand"})
     assert got["failed"] and got["msg"].startswith("unil.backup.comet_client: ") and "comet_client_brand" in got["msg"]
