@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Action plugin unil.backup.migration_record: the stage each host of the play reached in this run, appended to the
 migration's history on the controller (one record per host, one atomic write), with the run's summary and the small
-stats for set_stats. Runs once, in the controller's worker: nothing runs on the hosts. The logic is
+stats kept with the job (AWX artifacts, as set_stats would). Runs once, in the controller's worker: nothing runs on the hosts. The logic is
 plugins/module_utils/_migration_history.py; the documentation plugins/modules/migration_record.py."""
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ ARGUMENT_SPEC = dict(
     path=dict(type="str"),
     run_id=dict(type="str", default=""),
     lock_timeout=dict(type="int", default=history.LOCK_TIMEOUT),
+    job_stats=dict(type="bool", default=True),
 )
+# the custom stats key of the job (AWX artifacts), as set_stats would keep it: not per host, not aggregated
+JOB_STATS_KEY = "unil_backup_migration"
 
 _BOOT_ID = "/proc/sys/kernel/random/boot_id"
 
@@ -87,4 +90,7 @@ class ActionModule(ControllerAction):
             path=path, run_id=run_id, written=written, stats=outcome["stats"],
             lines=outcome["summary"]["lines"], hosts=outcome["summary"]["hosts"], counts=outcome["summary"]["counts"],
             unreachable_hosts=sorted(unreachable))
+        if args["job_stats"]:
+            # read by the strategy from any task's result (what ansible.builtin.set_stats returns)
+            result["ansible_stats"] = {"data": {JOB_STATS_KEY: outcome["stats"]}, "per_host": False, "aggregate": False}
         return result

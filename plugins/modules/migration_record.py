@@ -60,6 +60,13 @@ options:
     description: Seconds to wait for the history's lock (another run writing).
     type: int
     default: 60
+  job_stats:
+    description:
+      - Also keep RV(stats) with the job, as M(ansible.builtin.set_stats) would (key C(unil_backup_migration), not per
+        host, not aggregated): AWX keeps it in the job's artifacts, C(ANSIBLE_SHOW_CUSTOM_STATS=true) prints it. No task
+        of its own is needed.
+    type: bool
+    default: true
 notes:
   - The play must have at least one host left for the task to run; when every host of the play failed or was
     unreachable, nothing is recorded.
@@ -80,14 +87,6 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ run.lines }}"
   run_once: true
-
-- name: Keep each host's stage with the job (AWX artifacts)
-  ansible.builtin.set_stats:
-    data:
-      unil_backup_migration: "{{ run.stats }}"
-    per_host: false
-    aggregate: false
-  run_once: true
 """
 
 RETURN = r"""
@@ -104,7 +103,9 @@ written:
   returned: success
   type: int
 stats:
-  description: For C(ansible.builtin.set_stats) - C(run_id), C(playbook) and C(hosts), per host its C(stage) and C(reason).
+  description:
+    - C(run_id), C(playbook) and C(hosts), per host its C(stage) and C(reason); kept with the job as
+      C(unil_backup_migration) (O(job_stats)).
   returned: success
   type: dict
 lines:

@@ -68,7 +68,7 @@ def default_history(tmp_path):
 
 
 def custom_stats(out):
-    """The stats set_stats kept for the run (ANSIBLE_SHOW_CUSTOM_STATS)."""
+    """The custom stats migration_record kept for the run (no set_stats task) (ANSIBLE_SHOW_CUSTOM_STATS)."""
     match = re.search(r"RUN: (\{.*\})\s*$", out[out.index("CUSTOM STATS"):], re.M)
     return json.loads(match.group(1))
 
