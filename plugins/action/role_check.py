@@ -10,7 +10,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.utils.display import Display
 
-from ansible_collections.unil.backup.plugins.module_utils import _role_checks
+from ansible_collections.unil.backup.plugins.module_utils import _role_checks, _role_results
 from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import known_variables, role_variables
 from ansible_collections.unil.backup.plugins.plugin_utils._controller_action import ControllerAction
 
@@ -37,8 +37,13 @@ class ActionModule(ControllerAction):
         variables = role_variables(self._templar, task_vars, role + "_")
         context = {}
         if role == "comet_config":
+            device_name = args["device_name"]
+            if device_name is None:  # the name the role gives the device (the same rule as its settings step)
+                device_name = _role_results.comet_config_device_name(
+                    variables.get("comet_config_device_name"), task_vars.get("ansible_facts"),
+                    task_vars.get("inventory_hostname_short"))
             context = dict(os_name=args["os_name"] or None, check_device=args["check_device"],
-                           check_mode=bool(self._play_context.check_mode), device_name=args["device_name"])
+                           check_mode=bool(self._play_context.check_mode), device_name=device_name)
         try:
             problems = _role_checks.role_problems(role, variables, **context)
         except (TypeError, ValueError) as exc:

@@ -110,8 +110,8 @@ def decide(host, variables, facts, probe, options, server_version=None, installe
         target = server_version(resolved)
     unit_text = ""
     if resolved["os"] == "linux":
-        unit_text = str(options.get("unit_text") or "") or linux_unit(str(options.get("product_name") or ""),
-                                                                       str(variables.get("linux_install_dir") or ""))
+        own = linux_unit(str(options.get("product_name") or ""), str(variables.get("linux_install_dir") or ""))
+        unit_text = str(options.get("unit_text") or "") or own
         out["_comet_client_unit_text"] = unit_text
     unit_sha256 = hashlib.sha256(unit_text.encode("utf-8")).hexdigest() if unit_text else ""
     credentials = bool(variables.get("username")) and bool(variables.get("password"))

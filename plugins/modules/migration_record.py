@@ -63,8 +63,8 @@ options:
   job_stats:
     description:
       - Also keep RV(stats) with the job, as M(ansible.builtin.set_stats) would (key C(unil_backup_migration), not per
-        host, not aggregated): AWX keeps it in the job's artifacts, C(ANSIBLE_SHOW_CUSTOM_STATS=true) prints it. No task
-        of its own is needed.
+        host, not aggregated). AWX keeps it in the job's artifacts, C(ANSIBLE_SHOW_CUSTOM_STATS=true) prints it; no
+        task of its own is needed.
     type: bool
     default: true
 notes:

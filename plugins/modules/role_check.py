@@ -34,7 +34,10 @@ options:
     required: true
     choices: [comet_config, comet_system_exclusions, fleet_report]
   device_name:
-    description: The device name the role would set (role C(comet_config)).
+    description:
+      - The device name the role would set (role C(comet_config)).
+      - Unset, the role's own rule - C(comet_config_device_name), else the host's C(ansible_facts.hostname), else
+        its short inventory name.
     type: str
   check_device:
     description: Whether the host's device ID must be known (role C(comet_config)).

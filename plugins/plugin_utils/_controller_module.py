@@ -230,14 +230,18 @@ class ControllerModuleAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
+        result.update(self.run_module(task_vars))
+        return result
+
+    def run_module(self, task_vars, args=None):
+        """The module's result for the options ``args`` (None: the task's): its code in this process on the
+        controller, else the module (a task ``environment``, another connection, become)."""
         environment = {}
         self._compute_environment_string(raw_environment_out=environment)
         if environment_problem(environment):  # Ansible would show it on the module's command line
-            result.update(failed=True, msg=environment_problem(environment))
-            return result
+            return dict(failed=True, msg=environment_problem(environment))
         if not self._in_controller():
-            result.update(self._execute_module(module_name=self.MODULE, task_vars=task_vars))
-            return result
-        result.update(run_module_code(self.MODULE_CODE, self._task.args, check_mode=self._task.check_mode,
-                                      diff=self._task.diff, name=self.MODULE))
-        return result
+            given = {} if args is None else {"module_args": args}
+            return self._execute_module(module_name=self.MODULE, task_vars=task_vars, **given)
+        return run_module_code(self.MODULE_CODE, self._task.args if args is None else args,
+                               check_mode=self._task.check_mode, diff=self._task.diff, name=self.MODULE)
