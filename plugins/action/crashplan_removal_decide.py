@@ -10,24 +10,39 @@ from __future__ import annotations
 import os
 
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role_decide
+from ansible_collections.unil.backup.plugins.module_utils._crashplan_role import facts_missing
 from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import role_variables
 from ansible_collections.unil.backup.plugins.plugin_utils._controller_action import ControllerAction
 
 ARGUMENT_SPEC = dict(
     probe=dict(type="raw"),
+    gather_facts=dict(type="bool", default=True),
 )
+# what the role gathers when the facts it decides on are missing (one round trip, ansible.builtin.setup's min subset)
+GATHER = dict(module_name="ansible.builtin.setup", module_args=dict(gather_subset=["!all", "min"]))
 
 
 class ActionModule(ControllerAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
     ROLE = "crashplan_removal"
+    # the host is reached only to gather its facts when they are missing (below); otherwise nothing runs on it
+    _requires_connection = True
 
     def run_on_controller(self, result, args, task_vars):
         probe = args["probe"] if isinstance(args["probe"], dict) else None
+        facts = task_vars.get("ansible_facts") or {}
+        gathered = {}
+        if args["gather_facts"] and facts_missing(facts):
+            answer = self._execute_module(task_vars=task_vars, **GATHER)
+            if answer.get("failed") or answer.get("unreachable"):
+                return answer
+            gathered = answer.get("ansible_facts") or {}
+            facts = dict(facts, **dict((name[len("ansible_"):] if name.startswith("ansible_") else name, value)
+                                       for name, value in gathered.items()))
         variables = role_variables(self._templar, task_vars, "crashplan_removal_")
-        decision = _crashplan_role_decide.decide(variables, task_vars.get("ansible_facts") or {}, probe,
+        decision = _crashplan_role_decide.decide(variables, facts, probe,
                                                  dict(os.environ), os.path.isfile, bool(self._play_context.check_mode))
-        result.update(changed=False, ansible_facts=decision["facts"])
+        result.update(changed=False, ansible_facts=dict(gathered, **decision["facts"]))
         if decision["failed"]:
             result.update(failed=True, msg=decision["msg"])
         return result

@@ -37,6 +37,16 @@ def boolean(value):
     return str(value or "").strip().lower() in _TRUE
 
 
+# the facts the role decides on (os_of); without them the role gathers setup's min subset first
+FACTS_NEEDED = ("system", "os_family")
+
+
+def facts_missing(facts):
+    """Whether the facts the role needs are not there yet (a play without facts and without role comet_client)."""
+    facts = facts if isinstance(facts, dict) else {}
+    return any(name not in facts for name in FACTS_NEEDED)
+
+
 def os_of(facts):
     """linux, windows, macos or unsupported, from ansible_facts (os_family, system)."""
     facts = facts if isinstance(facts, dict) else {}

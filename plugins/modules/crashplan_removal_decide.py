@@ -16,7 +16,10 @@ description:
     M(unil.backup.comet_client) made in this play reused when it read CrashPlan with the same inputs. Where it did and
     CrashPlan is absent, that is the whole decision (the health gate's code C(absent))."
   - Returns the role's facts; C(_crashplan_removal_host) is null when the role must read the host itself.
-  - Runs on the controller only (an action plugin). Internal to the collection's roles.
+  - Runs on the controller (an action plugin). The host is reached only when the facts the role decides on
+    (C(system), C(os_family)) are missing and O(gather_facts) is on; they are then gathered first (M(ansible.builtin.setup),
+    its C(min) subset, one round trip) and returned with the role's facts.
+  - Internal to the collection's roles.
 author:
   - UNIL (@UNIL)
 extends_documentation_fragment:
@@ -24,13 +27,17 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Only reads variables.
+    details: Only reads variables (and, when they are missing, the host's facts).
   diff_mode:
     support: none
 options:
   probe:
     description: The probe of role M(unil.backup.comet_client) (C(comet_client_host_info)); null when it did not run.
     type: raw
+  gather_facts:
+    description: Whether the host's facts are gathered when the ones the role decides on are missing.
+    type: bool
+    default: true
 seealso:
   - module: unil.backup.host_info
 """

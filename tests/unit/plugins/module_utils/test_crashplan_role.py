@@ -351,3 +351,8 @@ def test_reboot_required(results, expected):
 def test_leftovers(facts, expected):
     got = filters.crashplan_removal_leftovers(facts, "pc1")
     assert got.startswith("unil.backup.crashplan_removal: CrashPlan is still there on pc1") and got.endswith(expected)
+
+
+def test_facts_missing_names_the_facts_the_role_decides_on():
+    assert role.facts_missing({}) and role.facts_missing(None) and role.facts_missing({"system": "Linux"})
+    assert not role.facts_missing({"system": "Linux", "os_family": "Debian"})
