@@ -25,8 +25,9 @@ GATHER = dict(module_name="ansible.builtin.setup", module_args=dict(gather_subse
 class ActionModule(ControllerAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
     ROLE = "crashplan_removal"
-    # the host is reached only to gather its facts when they are missing (below); otherwise nothing runs on it
-    _requires_connection = True
+    # The host is reached only to gather its facts when they are missing (below; the result says facts_gathered).
+    # No persistent connection is ever set up for it (_requires_connection False, from the base): the collection
+    # manages Windows, macOS and Linux hosts, whose connections (ssh, winrm, psrp, podman...) are opened on first use.
 
     def run_on_controller(self, result, args, task_vars):
         probe = args["probe"] if isinstance(args["probe"], dict) else None
@@ -42,7 +43,7 @@ class ActionModule(ControllerAction):
         variables = role_variables(self._templar, task_vars, "crashplan_removal_")
         decision = _crashplan_role_decide.decide(variables, facts, probe,
                                                  dict(os.environ), os.path.isfile, bool(self._play_context.check_mode))
-        result.update(changed=False, ansible_facts=dict(gathered, **decision["facts"]))
+        result.update(changed=False, ansible_facts=dict(gathered, **decision["facts"]), facts_gathered=bool(gathered))
         if decision["failed"]:
             result.update(failed=True, msg=decision["msg"])
         return result

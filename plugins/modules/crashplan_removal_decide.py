@@ -53,6 +53,10 @@ ansible_facts:
   description: The role's facts (what was found before any change and the gate, when the probe answers).
   returned: success
   type: dict
+facts_gathered:
+  description: Whether the host was reached to gather its facts (they were missing; O(gather_facts)).
+  returned: success
+  type: bool
 msg:
   description: Every problem of the variables, when there is one.
   returned: failure

@@ -98,7 +98,8 @@ class CallbackModule(CallbackBase):
 
     @staticmethod
     def _kind(name, task, data):
-        if _controller_only(task.action):
+        # a decision that needs no connection but had to gather the host's facts (crashplan_removal_decide) reached it
+        if _controller_only(task.action) and not data.get("facts_gathered"):
             return "controller"
         delegate = task.delegate_to
         if ("_ansible_delegated_vars" in data or delegate) and delegate != name:
