@@ -90,6 +90,9 @@ class Host(object):
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+        # a killed process is gone only once the kernel has taken it down: on a loaded machine (CI, 2 cores) it was
+        # still listed by the next line of a test
+        wait_for(lambda: not self.processes(), timeout=10)
 
 
 @pytest.fixture
