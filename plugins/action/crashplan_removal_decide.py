@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from ansible.vars.clean import namespace_facts
+
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan_role_decide
 from ansible_collections.unil.backup.plugins.module_utils._crashplan_role import facts_missing
 from ansible_collections.unil.backup.plugins.plugin_utils._role_variables import role_variables
@@ -38,8 +40,8 @@ class ActionModule(ControllerAction):
             if answer.get("failed") or answer.get("unreachable"):
                 return answer
             gathered = answer.get("ansible_facts") or {}
-            facts = dict(facts, **dict((name[len("ansible_"):] if name.startswith("ansible_") else name, value)
-                                       for name, value in gathered.items()))
+            # as the strategy stores them for the host (without the ansible_ prefix)
+            facts = dict(facts, **namespace_facts(gathered)["ansible_facts"])
         variables = role_variables(self._templar, task_vars, "crashplan_removal_")
         decision = _crashplan_role_decide.decide(variables, facts, probe,
                                                  dict(os.environ), os.path.isfile, bool(self._play_context.check_mode))

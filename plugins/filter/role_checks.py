@@ -9,7 +9,6 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-
 from ansible_collections.unil.backup.plugins.plugin_utils._lazy_import import lazy_module
 
 _comet_fleet = lazy_module("_comet_fleet")

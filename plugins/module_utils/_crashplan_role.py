@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.unil.backup.plugins.module_utils import _crashplan as cp
+from ansible_collections.unil.backup.plugins.module_utils import _host_facts
 
 PREFIX = "crashplan_removal_"
 SUPPORTED_OS = ("linux", "windows", "macos")
@@ -43,8 +44,7 @@ FACTS_NEEDED = ("system", "os_family")
 
 def facts_missing(facts):
     """Whether the facts the role needs are not there yet (a play without facts and without role comet_client)."""
-    facts = facts if isinstance(facts, dict) else {}
-    return any(name not in facts for name in FACTS_NEEDED)
+    return _host_facts.facts_missing(facts, FACTS_NEEDED, linux_service_manager=False)
 
 
 def os_of(facts):

@@ -392,3 +392,10 @@ def test_the_filters_as_the_role_calls_them():
     assert F["comet_client_full_disk_access"](False, host="m1", identifier="x", required="false")["warn"] is True
     assert F["comet_client_facts_missing"]({}) is True
     assert F["comet_client_two_factor"]({"skipped": True}, "pnom", {"action": "install"}, "linux") == ""
+
+
+def test_facts_missing_with_a_role_s_own_facts():
+    """crashplan_removal needs system and os_family only, and no service manager."""
+    assert not _host_facts.facts_missing({"system": "Linux", "os_family": "Debian"}, ("system", "os_family"),
+                                         linux_service_manager=False)
+    assert _host_facts.facts_missing({"system": "Linux"}, ("system", "os_family"), linux_service_manager=False)
